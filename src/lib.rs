@@ -1,3 +1,95 @@
-//! security-context-policy: evaluation core (placeholder, being written).
-pub fn validate(_payload: &[u8]) -> Vec<u8> { br#"{"accepted":true}"#.to_vec() }
-pub fn validate_settings(_payload: &[u8]) -> Vec<u8> { br#"{"valid":true}"#.to_vec() }
+//! # security-context-policy
+//!
+//! A Kubernetes admission policy that enforces a platform's standard security context
+//! (non-root UID/GID, fsGroup, RuntimeDefault seccomp, no privilege escalation, read-only root
+//! filesystem, all capabilities dropped) with per-service exceptions that carry a reason, on
+//! top of the Kubernetes Pod Security Standards.
+//!
+//! This crate is the evaluation core: plain Rust, no runtime-specific code. The adapters are
+//! thin: the waPC glue for Kubewarden (`wapc_glue`, wasm32 only), the offline checker (the
+//! `e2e-tests` crate, on wasmtime) and the playground (wasm-bindgen).
+
+pub mod checks;
+pub mod evaluate;
+pub mod profile;
+pub mod settings;
+pub mod verdict;
+pub mod view;
+
+#[cfg(all(target_arch = "wasm32", feature = "kubewarden"))]
+mod wapc_glue;
+
+use settings::Settings;
+use std::sync::{Arc, Mutex};
+use verdict::Outcome;
+
+/// Settings compiled from the last settings bytes seen: Kubewarden sends the same settings
+/// with every request, so they are parsed and validated once.
+static SETTINGS_CACHE: Mutex<Option<(Vec<u8>, Arc<Settings>)>> = Mutex::new(None);
+
+/// Compiles settings, reusing the last compilation when the bytes are unchanged.
+pub fn compiled_settings(bytes: &[u8]) -> Result<Arc<Settings>, String> {
+    if let Ok(guard) = SETTINGS_CACHE.lock() {
+        if let Some((cached, s)) = guard.as_ref() {
+            if cached.as_slice() == bytes {
+                return Ok(Arc::clone(s));
+            }
+        }
+    }
+    let s = Arc::new(Settings::from_json(bytes)?);
+    if let Ok(mut guard) = SETTINGS_CACHE.lock() {
+        *guard = Some((bytes.to_vec(), Arc::clone(&s)));
+    }
+    Ok(s)
+}
+
+/// Evaluates a Kubewarden `validate` payload (`{"request": …, "settings": …}`).
+pub fn evaluate(payload: &[u8]) -> Outcome {
+    let (request, settings) = match evaluate::split_payload(payload) {
+        Ok(x) => x,
+        Err(e) => return Outcome::malformed(e),
+    };
+    let settings = match compiled_settings(settings) {
+        Ok(s) => s,
+        Err(e) => {
+            return Outcome::reject(
+                format!(
+                    "security-context-policy: the policy's settings are invalid, so every request is rejected until they are fixed:\n{e}"
+                ),
+                Some(500),
+            );
+        }
+    };
+    evaluate::evaluate_request(request, &settings)
+}
+
+/// The waPC `validate` entry point: returns Kubewarden's `ValidationResponse` JSON.
+pub fn validate(payload: &[u8]) -> Vec<u8> {
+    evaluate(payload).to_response_json()
+}
+
+/// The waPC `validate_settings` entry point: returns `{"valid": bool, "message": …}`.
+pub fn validate_settings(payload: &[u8]) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Response {
+        valid: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    }
+    let r = match Settings::from_json(payload) {
+        Ok(_) => Response {
+            valid: true,
+            message: None,
+        },
+        Err(e) => Response {
+            valid: false,
+            message: Some(e),
+        },
+    };
+    serde_json::to_vec(&r).unwrap_or_else(|_| {
+        br#"{"valid":false,"message":"could not encode the response"}"#.to_vec()
+    })
+}
+
+/// The waPC `protocol_version` answer.
+pub const PROTOCOL_VERSION: &[u8] = br#""v1""#;

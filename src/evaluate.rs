@@ -1,0 +1,319 @@
+//! Evaluation: from the `validate` payload to a verdict.
+//!
+//! Parse once: the request envelope borrows from the payload bytes, the object is read into
+//! the lean pod view of its kind, profiles are selected per container, every registered check
+//! runs, and `crate::verdict` renders what they found.
+
+use crate::checks::{self, Ctx, Violation};
+use crate::profile::Profile;
+use crate::settings::Settings;
+use crate::settings::image::parse_image;
+use crate::verdict::{self, Outcome};
+use crate::view::{ObjectMeta, PodSpec, Str};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+#[derive(Deserialize)]
+struct Payload<'a> {
+    #[serde(borrow, default)]
+    request: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    settings: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Request<'a> {
+    #[serde(borrow, default)]
+    pub kind: Option<Gvk<'a>>,
+    #[serde(borrow, default)]
+    pub operation: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub namespace: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub name: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub sub_resource: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub object: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub old_object: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct Gvk<'a> {
+    #[serde(borrow, default)]
+    pub group: Str<'a>,
+    #[serde(borrow, default)]
+    pub kind: Str<'a>,
+}
+
+/// Where the pod template sits in each kind of object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `spec` is the pod spec.
+    Pod,
+    /// `spec.template` is the pod template (Deployment, ReplicaSet, StatefulSet, DaemonSet,
+    /// ReplicationController, Job).
+    Template,
+    /// `spec.jobTemplate.spec.template` (CronJob).
+    CronJob,
+}
+
+impl Shape {
+    pub fn of(group: &str, kind: &str) -> Option<Shape> {
+        match (group, kind) {
+            ("", "Pod") => Some(Shape::Pod),
+            ("", "ReplicationController")
+            | ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
+            | ("batch", "Job") => Some(Shape::Template),
+            ("batch", "CronJob") => Some(Shape::CronJob),
+            _ => None,
+        }
+    }
+    /// The path from the object to the pod template (empty for a Pod).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Shape::Pod => "",
+            Shape::Template => "spec.template.",
+            Shape::CronJob => "spec.jobTemplate.spec.template.",
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Obj<'a, S> {
+    #[serde(borrow, default)]
+    metadata: Option<ObjectMeta<'a>>,
+    #[serde(default)]
+    spec: Option<S>,
+}
+
+#[derive(Deserialize, Default)]
+struct TemplateSpec<'a> {
+    #[serde(borrow, default)]
+    template: Option<Obj<'a, PodSpec<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct CronJobSpec<'a> {
+    #[serde(borrow, default)]
+    job_template: Option<Obj<'a, TemplateSpec<'a>>>,
+}
+
+/// The object under review, reduced to what the checks need.
+pub struct Target<'a> {
+    pub shape: Shape,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// Metadata of the pod template (labels for exceptions, AppArmor annotations).
+    pub template_meta: ObjectMeta<'a>,
+    pub spec: PodSpec<'a>,
+}
+
+/// Reads the object of a request into the view of its shape.
+fn read_object<'a>(
+    shape: Shape,
+    raw: &'a RawValue,
+) -> Result<(Option<ObjectMeta<'a>>, ObjectMeta<'a>, PodSpec<'a>), String> {
+    let text = raw.get();
+    let missing = |what: &str| format!("the object has no {what}");
+    match shape {
+        Shape::Pod => {
+            let o: Obj<'a, PodSpec<'a>> = parse_obj(text)?;
+            let spec = o.spec.ok_or_else(|| missing("spec"))?;
+            let meta = o.metadata.unwrap_or_default();
+            Ok((None, meta, spec))
+        }
+        Shape::Template => {
+            let o: Obj<'a, TemplateSpec<'a>> = parse_obj(text)?;
+            let t = o
+                .spec
+                .and_then(|s| s.template)
+                .ok_or_else(|| missing("spec.template"))?;
+            let spec = t.spec.ok_or_else(|| missing("spec.template.spec"))?;
+            Ok((o.metadata, t.metadata.unwrap_or_default(), spec))
+        }
+        Shape::CronJob => {
+            let o: Obj<'a, CronJobSpec<'a>> = parse_obj(text)?;
+            let t = o
+                .spec
+                .and_then(|s| s.job_template)
+                .and_then(|j| j.spec)
+                .and_then(|s| s.template)
+                .ok_or_else(|| missing("spec.jobTemplate.spec.template"))?;
+            let spec = t
+                .spec
+                .ok_or_else(|| missing("spec.jobTemplate.spec.template.spec"))?;
+            Ok((o.metadata, t.metadata.unwrap_or_default(), spec))
+        }
+    }
+}
+
+/// Parses fast; on failure parses again to name the path of the offending field.
+fn parse_obj<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|_| {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Err(e) => format!("object.{}: {}", e.path(), e.inner()),
+            Ok(_) => "the object could not be read".to_owned(),
+        }
+    })
+}
+
+/// The pod spec of an object as a generic JSON value (UPDATE comparison only).
+fn template_spec_value(shape: Shape, raw: &RawValue) -> Option<serde_json::Value> {
+    let mut v: serde_json::Value = serde_json::from_str(raw.get()).ok()?;
+    let pointer = match shape {
+        Shape::Pod => "/spec",
+        Shape::Template => "/spec/template/spec",
+        Shape::CronJob => "/spec/jobTemplate/spec/template/spec",
+    };
+    v.pointer_mut(pointer).map(serde_json::Value::take)
+}
+
+/// Selects the profile of each container (first matching exception, else the standard) and
+/// the profile for pod-level fields (an exception only when it covers every container).
+pub fn select_profiles<'s>(
+    settings: &'s Settings,
+    namespace: &str,
+    meta: &ObjectMeta<'_>,
+    pod: &PodSpec<'_>,
+) -> (Vec<&'s Profile>, &'s Profile) {
+    let empty = crate::view::Labels::default();
+    let labels = meta.labels.as_ref().unwrap_or(&empty);
+    let mut chosen: Vec<Option<usize>> = Vec::with_capacity(pod.container_count());
+    for c in pod.visit() {
+        let image = c
+            .container
+            .image
+            .as_deref()
+            .and_then(|i| parse_image(i).ok());
+        let hit = settings
+            .exceptions
+            .iter()
+            .position(|e| e.matches(namespace, labels, image.as_ref()));
+        chosen.push(hit);
+    }
+    let profiles = chosen
+        .iter()
+        .map(|h| {
+            h.and_then(|i| settings.exceptions.get(i))
+                .map_or(&settings.standard, |e| &e.profile)
+        })
+        .collect();
+    let pod_profile = match chosen.first() {
+        Some(Some(first)) if chosen.iter().all(|h| *h == Some(*first)) => settings
+            .exceptions
+            .get(*first)
+            .map_or(&settings.standard, |e| &e.profile),
+        _ => &settings.standard,
+    };
+    (profiles, pod_profile)
+}
+
+/// Runs every registered check.
+pub fn run_checks(ctx: &Ctx<'_, '_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for check in checks::REGISTRY {
+        (check.run)(ctx, &mut out);
+    }
+    out
+}
+
+/// Evaluates a `validate` payload against already compiled settings.
+pub fn evaluate_request(request_json: &str, settings: &Settings) -> Outcome {
+    let req: Request = match serde_json::from_str(request_json) {
+        Ok(r) => r,
+        Err(e) => {
+            return Outcome::malformed(format!("the admission request could not be read: {e}"));
+        }
+    };
+    let Some(gvk) = &req.kind else {
+        return Outcome::malformed("the admission request has no kind".to_owned());
+    };
+    let Some(shape) = Shape::of(&gvk.group, &gvk.kind) else {
+        return Outcome::accept();
+    };
+    let op = req.operation.as_deref().unwrap_or("");
+    if op != "CREATE" && op != "UPDATE" {
+        return Outcome::accept();
+    }
+    match req.sub_resource.as_deref().unwrap_or("") {
+        "" => {}
+        "ephemeralcontainers" if shape == Shape::Pod => {}
+        _ => return Outcome::accept(),
+    }
+    let Some(object) = req.object else {
+        return Outcome::malformed(format!("the {op} request for a {} has no object", gvk.kind));
+    };
+    if op == "UPDATE" {
+        if let Some(old) = req.old_object {
+            let (new, old) = (
+                template_spec_value(shape, object),
+                template_spec_value(shape, old),
+            );
+            if new.is_some() && new == old {
+                return Outcome::accept();
+            }
+        }
+    }
+    let (object_meta, template_meta, spec) = match read_object(shape, object) {
+        Ok(x) => x,
+        Err(e) => return Outcome::malformed(format!("{} could not be read: {e}", gvk.kind)),
+    };
+    let own_meta = object_meta.as_ref().unwrap_or(&template_meta);
+    let namespace = req
+        .namespace
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .or(own_meta.namespace.as_deref())
+        .unwrap_or("")
+        .to_owned();
+    let name = req
+        .name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .or(own_meta.name.as_deref())
+        .map(str::to_owned)
+        .or_else(|| own_meta.generate_name.as_deref().map(|g| format!("{g}*")))
+        .unwrap_or_else(|| "(unnamed)".to_owned());
+    let target = Target {
+        shape,
+        kind: gvk.kind.to_string(),
+        namespace,
+        name,
+        template_meta,
+        spec,
+    };
+    evaluate_target(&target, settings)
+}
+
+/// Evaluates a pod (or workload template) already read.
+pub fn evaluate_target(t: &Target<'_>, settings: &Settings) -> Outcome {
+    let (container_profiles, pod_profile) =
+        select_profiles(settings, &t.namespace, &t.template_meta, &t.spec);
+    let ctx = Ctx {
+        pod: &t.spec,
+        meta: &t.template_meta,
+        settings,
+        container_profiles,
+        pod_profile,
+    };
+    let violations = run_checks(&ctx);
+    verdict::render(t, &ctx, violations)
+}
+
+/// Splits the `validate` payload into its request and settings.
+pub fn split_payload(payload: &[u8]) -> Result<(&str, &[u8]), String> {
+    let text =
+        std::str::from_utf8(payload).map_err(|e| format!("the payload is not UTF-8: {e}"))?;
+    let p: Payload = serde_json::from_str(text).map_err(|e| {
+        format!("the payload is not a JSON object with `request` and `settings`: {e}")
+    })?;
+    let request = p.request.ok_or("the payload has no `request`")?;
+    let settings = p.settings.map_or(&b"{}"[..], |s| s.get().as_bytes());
+    Ok((request.get(), settings))
+}

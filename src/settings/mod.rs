@@ -1,0 +1,795 @@
+//! Policy settings: parsed strictly (unknown keys are errors), validated, and compiled into the
+//! profiles the checks use. See CONTRACT §2 and the README's settings reference.
+
+pub mod image;
+
+use crate::checks::{self, Action};
+use crate::profile::{Fields, IdRule, Level, Profile};
+use image::{ImagePattern, ImageRef};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Seccomp profile types the kubelet knows.
+pub const SECCOMP_TYPES: &[&str] = &["RuntimeDefault", "Localhost", "Unconfined"];
+
+/// Linux capability names, as Kubernetes spells them (upper case, no `CAP_`).
+pub const CAPABILITIES: &[&str] = &[
+    "AUDIT_CONTROL",
+    "AUDIT_READ",
+    "AUDIT_WRITE",
+    "BLOCK_SUSPEND",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "KILL",
+    "LEASE",
+    "LINUX_IMMUTABLE",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "MKNOD",
+    "NET_ADMIN",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_RAW",
+    "PERFMON",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYSLOG",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_CHROOT",
+    "SYS_MODULE",
+    "SYS_NICE",
+    "SYS_PACCT",
+    "SYS_PTRACE",
+    "SYS_RAWIO",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "WAKE_ALARM",
+];
+
+// ---------------------------------------------------------------------------------------------
+// Raw settings, exactly as written by the user.
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawSettings {
+    #[serde(default)]
+    pod_security_context: Option<RawPodSecurityContext>,
+    #[serde(default)]
+    security_context: Option<RawSecurityContext>,
+    #[serde(default)]
+    pod_security_standard: Option<String>,
+    #[serde(default)]
+    enforcement: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    exceptions: Option<Vec<RawException>>,
+    #[serde(default)]
+    mutation: Option<RawMutation>,
+    #[serde(default)]
+    image_user: Option<RawImageUser>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawPodSecurityContext {
+    #[serde(default)]
+    run_as_non_root: Option<bool>,
+    #[serde(default)]
+    run_as_user: Option<IdRule>,
+    #[serde(default)]
+    run_as_group: Option<IdRule>,
+    #[serde(default)]
+    fs_group: Option<IdRule>,
+    #[serde(default)]
+    seccomp_profile: Option<RawSeccomp>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSeccomp {
+    #[serde(default, rename = "type")]
+    type_: Option<StringList>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawSecurityContext {
+    #[serde(default)]
+    allow_privilege_escalation: Option<bool>,
+    #[serde(default)]
+    read_only_root_filesystem: Option<bool>,
+    #[serde(default)]
+    privileged: Option<bool>,
+    #[serde(default)]
+    capabilities: Option<RawCapabilities>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCapabilities {
+    #[serde(default)]
+    drop: Option<Vec<String>>,
+    #[serde(default)]
+    add: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawException {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default, rename = "match")]
+    match_: Option<RawMatch>,
+    #[serde(default)]
+    pod_security_context: Option<RawPodSecurityContext>,
+    #[serde(default)]
+    security_context: Option<RawSecurityContext>,
+    #[serde(default)]
+    pod_security_standard: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatch {
+    #[serde(default)]
+    namespaces: Option<Vec<String>>,
+    #[serde(default)]
+    images: Option<Vec<String>>,
+    #[serde(default)]
+    labels: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawMutation {
+    #[serde(default)]
+    enabled: Option<bool>,
+    #[serde(default)]
+    writable_directories: Option<Vec<RawWritableDirectory>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawWritableDirectory {
+    mount_path: String,
+    #[serde(default)]
+    size_limit: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawImageUser {
+    #[serde(default)]
+    verify: Option<bool>,
+    #[serde(default)]
+    on_lookup_failure: Option<String>,
+}
+
+/// A string or a list of strings (`seccompProfile.type`).
+#[derive(Debug, Clone)]
+struct StringList(Vec<String>);
+
+impl<'de> Deserialize<'de> for StringList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StringList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<StringList, E> {
+                Ok(StringList(vec![s.to_owned()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StringList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    out.push(s);
+                }
+                Ok(StringList(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for IdRule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = IdRule;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number or {min: N, max: M}")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IdRule, E> {
+                Ok(IdRule::Exact(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IdRule, E> {
+                i64::try_from(v)
+                    .map(IdRule::Exact)
+                    .map_err(|_| E::custom(format!("{v} is out of range")))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IdRule, A::Error> {
+                let (mut min, mut max) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "min" => min = Some(map.next_value::<i64>()?),
+                        "max" => max = Some(map.next_value::<i64>()?),
+                        other => {
+                            return Err(de::Error::custom(format!(
+                                "unknown field `{other}`, expected `min` or `max`"
+                            )));
+                        }
+                    }
+                }
+                if min.is_none() && max.is_none() {
+                    return Err(de::Error::custom("a range needs `min`, `max` or both"));
+                }
+                Ok(IdRule::Range { min, max })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiled settings.
+
+/// One exception of the seed's table: who it covers, why, and the profile it grants.
+#[derive(Debug, Clone)]
+pub struct Exception {
+    pub name: String,
+    pub reason: String,
+    pub namespaces: Vec<String>,
+    pub images: Vec<ImagePattern>,
+    pub labels: Vec<(String, String)>,
+    pub profile: Profile,
+}
+
+impl Exception {
+    /// Whether this exception covers a container: every criterion given must hold.
+    pub fn matches(
+        &self,
+        namespace: &str,
+        labels: &crate::view::Labels<'_>,
+        image: Option<&ImageRef>,
+    ) -> bool {
+        (self.namespaces.is_empty() || self.namespaces.iter().any(|n| n == namespace))
+            && (self.images.is_empty()
+                || image.is_some_and(|i| self.images.iter().any(|p| p.matches(i))))
+            && self
+                .labels
+                .iter()
+                .all(|(k, v)| labels.get(k) == Some(v.as_str()))
+    }
+}
+
+/// Validated, compiled settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub standard: Profile,
+    pub exceptions: Vec<Exception>,
+    /// Action per check, indexed like `checks::IDS`.
+    pub enforcement: Vec<Action>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            standard: Profile::seed_standard(),
+            exceptions: Vec::new(),
+            enforcement: vec![Action::Deny; checks::IDS.len()],
+        }
+    }
+}
+
+impl Settings {
+    /// Parses and validates settings JSON. The error lists every problem found, one a line.
+    pub fn from_json(bytes: &[u8]) -> Result<Settings, String> {
+        let trimmed = bytes.trim_ascii();
+        let raw: RawSettings = if trimmed.is_empty() || trimmed == b"null" {
+            RawSettings::default()
+        } else {
+            let de = &mut serde_json::Deserializer::from_slice(bytes);
+            serde_path_to_error::deserialize(de).map_err(|e| describe_parse_error(&e))?
+        };
+        compile(raw)
+    }
+
+    pub fn action(&self, check: &str) -> Action {
+        checks::index_of(check)
+            .and_then(|i| self.enforcement.get(i).copied())
+            .unwrap_or(Action::Deny)
+    }
+}
+
+fn describe_parse_error(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let path = e.path().to_string();
+    let inner = e.inner().to_string();
+    // serde_json appends " at line L column C"; keep it, it helps in a settings file.
+    let mut msg = if path == "." || path.is_empty() {
+        format!("invalid settings: {inner}")
+    } else {
+        format!("invalid settings: {path}: {inner}")
+    };
+    if inner.contains("unknown field") {
+        msg.push_str(" (a misspelt key would silently disable a rule, so unknown keys are refused; see the README's settings reference)");
+    }
+    msg
+}
+
+struct Errors(Vec<String>);
+
+impl Errors {
+    fn push(&mut self, msg: String) {
+        self.0.push(msg);
+    }
+}
+
+fn compile(raw: RawSettings) -> Result<Settings, String> {
+    let mut errors = Errors(Vec::new());
+
+    // Features that arrive with a later release: refuse rather than silently ignore.
+    if let Some(m) = &raw.mutation {
+        if m.enabled == Some(true) {
+            errors.push("mutation.enabled: mutation is not supported yet by this release of the policy; remove `mutation` or set enabled: false".into());
+        }
+        for (i, d) in m.writable_directories.iter().flatten().enumerate() {
+            if !d.mount_path.starts_with('/') {
+                errors.push(format!(
+                    "mutation.writableDirectories[{i}].mountPath: {:?} must be an absolute path",
+                    d.mount_path
+                ));
+            }
+            if let Some(q) = &d.size_limit {
+                if !is_quantity(q) {
+                    errors.push(format!("mutation.writableDirectories[{i}].sizeLimit: {q:?} is not a Kubernetes quantity such as 100Mi"));
+                }
+            }
+        }
+    }
+    if let Some(iu) = &raw.image_user {
+        if iu.verify == Some(true) {
+            errors.push("imageUser.verify: image-user verification is not supported yet by this release of the policy; remove `imageUser` or set verify: false".into());
+        }
+        if let Some(mode) = &iu.on_lookup_failure {
+            if mode != "warn" && mode != "deny" {
+                errors.push(format!(
+                    "imageUser.onLookupFailure: {mode:?} is not one of warn, deny"
+                ));
+            }
+        }
+    }
+
+    let level = match raw.pod_security_standard.as_deref() {
+        None => Level::Restricted,
+        Some(s) => Level::parse(s).unwrap_or_else(|| {
+            errors.push(format!(
+                "podSecurityStandard: {s:?} is not one of restricted, baseline, privileged"
+            ));
+            Level::Restricted
+        }),
+    };
+
+    let mut enforcement = vec![Action::Deny; checks::IDS.len()];
+    for (id, action) in raw.enforcement.iter().flatten() {
+        let Some(i) = checks::index_of(id) else {
+            errors.push(format!(
+                "enforcement.{id}: unknown check ID; known IDs: {}",
+                checks::IDS.join(", ")
+            ));
+            continue;
+        };
+        let Some(a) = Action::parse(action) else {
+            errors.push(format!(
+                "enforcement.{id}: {action:?} is not one of deny, warn, off"
+            ));
+            continue;
+        };
+        if let Some(slot) = enforcement.get_mut(i) {
+            *slot = a;
+        }
+    }
+
+    // The standard: a block given replaces that block's defaults.
+    let seed = Profile::seed_standard();
+    let mut standard = Profile {
+        level,
+        ..seed.clone()
+    };
+    if let Some(pod) = &raw.pod_security_context {
+        standard.run_as_non_root = None;
+        standard.run_as_user = None;
+        standard.run_as_group = None;
+        standard.fs_group = None;
+        standard.seccomp_types = None;
+        apply_pod_block(&mut standard, pod, false);
+    }
+    if let Some(c) = &raw.security_context {
+        standard.allow_privilege_escalation = None;
+        standard.read_only_root_filesystem = None;
+        standard.privileged = None;
+        standard.caps_drop = None;
+        standard.caps_add = None;
+        apply_container_block(&mut standard, c, false);
+    }
+    check_profile(&standard, "the standard profile", &mut errors);
+
+    let mut exceptions = Vec::new();
+    let mut seen = BTreeMap::new();
+    for (i, raw_exc) in raw.exceptions.unwrap_or_default().into_iter().enumerate() {
+        let label = match &raw_exc.name {
+            Some(n) if !n.trim().is_empty() => format!("exceptions[{i}] ({n:?})"),
+            _ => format!("exceptions[{i}]"),
+        };
+        let name = raw_exc.name.clone().filter(|n| !n.trim().is_empty());
+        match &name {
+            None => errors.push(format!("{label}: `name` is required")),
+            Some(n) => {
+                if let Some(first) = seen.insert(n.clone(), i) {
+                    errors.push(format!("{label}: the name {n:?} is already used by exceptions[{first}]; names must be unique"));
+                }
+            }
+        }
+        let reason = raw_exc.reason.clone().filter(|r| !r.trim().is_empty());
+        if reason.is_none() {
+            errors.push(format!("{label}: `reason` is required: it is shown in warnings and audit annotations (e.g. \"postgres user, needs write access\")"));
+        }
+
+        let m = raw_exc.match_.unwrap_or_default();
+        let namespaces = m.namespaces.unwrap_or_default();
+        let image_patterns = m.images.unwrap_or_default();
+        let label_map = m.labels.unwrap_or_default();
+        if namespaces.is_empty() && image_patterns.is_empty() && label_map.is_empty() {
+            errors.push(format!("{label}: `match` is empty; give namespaces, images or labels (an empty match would cover every pod)"));
+        }
+        for (j, ns) in namespaces.iter().enumerate() {
+            if !is_dns_label(ns) {
+                errors.push(format!(
+                    "{label}: match.namespaces[{j}]: {ns:?} is not a valid namespace name"
+                ));
+            }
+        }
+        let mut images = Vec::new();
+        for (j, p) in image_patterns.iter().enumerate() {
+            match ImagePattern::parse(p) {
+                Ok(p) => images.push(p),
+                Err(e) => errors.push(format!(
+                    "{label}: match.images[{j}]: {p:?} is not a valid image pattern: {e}"
+                )),
+            }
+        }
+        let mut labels = Vec::new();
+        for (k, v) in label_map {
+            if let Err(e) = validate_label(&k, &v) {
+                errors.push(format!("{label}: match.labels: {e}"));
+            }
+            labels.push((k, v));
+        }
+
+        let exc_level = match raw_exc.pod_security_standard.as_deref() {
+            None => level,
+            Some(s) => Level::parse(s).unwrap_or_else(|| {
+                errors.push(format!("{label}: podSecurityStandard: {s:?} is not one of restricted, baseline, privileged"));
+                level
+            }),
+        };
+
+        let mut profile = Profile {
+            level: exc_level,
+            exception: Some(i),
+            relaxes: Fields::default(),
+            ..standard.clone()
+        };
+        if let Some(pod) = &raw_exc.pod_security_context {
+            apply_pod_block(&mut profile, pod, true);
+        }
+        if let Some(c) = &raw_exc.security_context {
+            apply_container_block(&mut profile, c, true);
+        }
+        check_profile(&profile, &label, &mut errors);
+
+        // Labels and image names are chosen by whoever writes the pod: an exception that grants
+        // root must also be bound to namespaces, which only the cluster's admins hand out.
+        if namespaces.is_empty() {
+            let grants = root_grants(
+                &raw_exc.pod_security_context,
+                &raw_exc.security_context,
+                exc_level,
+            );
+            if !grants.is_empty() {
+                errors.push(format!(
+                    "{label}: grants root ({}) but has no match.namespaces; labels and image names are chosen by whoever writes the pod, so an exception that grants root must also list the namespaces it applies to",
+                    grants.join(", ")
+                ));
+            }
+        }
+
+        exceptions.push(Exception {
+            name: name.unwrap_or_default(),
+            reason: reason.unwrap_or_default(),
+            namespaces,
+            images,
+            labels,
+            profile,
+        });
+    }
+
+    if errors.0.is_empty() {
+        Ok(Settings {
+            standard,
+            exceptions,
+            enforcement,
+        })
+    } else {
+        Err(errors.0.join("\n"))
+    }
+}
+
+/// Merges a pod block over a profile; `mark` records the fields as named by an exception.
+fn apply_pod_block(p: &mut Profile, b: &RawPodSecurityContext, mark: bool) {
+    let set = |p: &mut Profile, f: Fields| {
+        if mark {
+            p.relaxes.insert(f);
+        }
+    };
+    if let Some(v) = b.run_as_non_root {
+        p.run_as_non_root = Some(v);
+        set(p, Fields::RUN_AS_NON_ROOT);
+    }
+    if let Some(v) = &b.run_as_user {
+        p.run_as_user = Some(v.clone());
+        set(p, Fields::RUN_AS_USER);
+    }
+    if let Some(v) = &b.run_as_group {
+        p.run_as_group = Some(v.clone());
+        set(p, Fields::RUN_AS_GROUP);
+    }
+    if let Some(v) = &b.fs_group {
+        p.fs_group = Some(v.clone());
+        set(p, Fields::FS_GROUP);
+    }
+    if let Some(s) = &b.seccomp_profile {
+        if let Some(t) = &s.type_ {
+            p.seccomp_types = Some(t.0.clone());
+            set(p, Fields::SECCOMP);
+        }
+    }
+}
+
+/// Merges a container block over a profile; `mark` records the fields as named by an exception.
+fn apply_container_block(p: &mut Profile, b: &RawSecurityContext, mark: bool) {
+    let set = |p: &mut Profile, f: Fields| {
+        if mark {
+            p.relaxes.insert(f);
+        }
+    };
+    if let Some(v) = b.allow_privilege_escalation {
+        p.allow_privilege_escalation = Some(v);
+        set(p, Fields::ALLOW_PRIVILEGE_ESCALATION);
+    }
+    if let Some(v) = b.read_only_root_filesystem {
+        p.read_only_root_filesystem = Some(v);
+        set(p, Fields::READ_ONLY_ROOT_FILESYSTEM);
+    }
+    if let Some(v) = b.privileged {
+        p.privileged = Some(v);
+        set(p, Fields::PRIVILEGED);
+    }
+    if let Some(c) = &b.capabilities {
+        if let Some(d) = &c.drop {
+            p.caps_drop = Some(d.clone());
+            set(p, Fields::CAPS_DROP);
+        }
+        if let Some(a) = &c.add {
+            p.caps_add = Some(a.clone());
+            set(p, Fields::CAPS_ADD);
+        }
+    }
+}
+
+/// Rules that hold for any profile after the merge: what the kubelet refuses, or what would
+/// mean something else than it says.
+fn check_profile(p: &Profile, label: &str, errors: &mut Errors) {
+    if p.run_as_non_root == Some(true) {
+        if let Some(r) = &p.run_as_user {
+            if r.requires_root() {
+                errors.push(format!(
+                    "{label}: runAsNonRoot: true with runAsUser: 0 after merging over the standard; the kubelet refuses such a pod (CreateContainerConfigError: container has runAsNonRoot and image will run as root). Override ALL security context fields together: runAsNonRoot: false with runAsUser: 0 (the Helm deep-merge lesson)"
+                ));
+            }
+        }
+    }
+    for (field, rule) in [
+        ("podSecurityContext.runAsUser", &p.run_as_user),
+        ("podSecurityContext.runAsGroup", &p.run_as_group),
+        ("podSecurityContext.fsGroup", &p.fs_group),
+    ] {
+        match rule {
+            Some(IdRule::Exact(v)) if *v < 0 => {
+                errors.push(format!(
+                    "{label}: {field}: {v} is negative; IDs are 0 or more"
+                ));
+            }
+            Some(IdRule::Range { min, max }) => {
+                if let (Some(a), Some(b)) = (min, max) {
+                    if a > b {
+                        errors.push(format!("{label}: {field}: min {a} is greater than max {b}"));
+                    }
+                }
+                if min.is_some_and(|v| v < 0) || max.is_some_and(|v| v < 0) {
+                    errors.push(format!(
+                        "{label}: {field}: negative bound; IDs are 0 or more"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(types) = &p.seccomp_types {
+        if types.is_empty() {
+            errors.push(format!("{label}: podSecurityContext.seccompProfile.type: empty list would accept nothing; give at least one of {}", SECCOMP_TYPES.join(", ")));
+        }
+        for t in types {
+            if !SECCOMP_TYPES.contains(&t.as_str()) {
+                errors.push(format!(
+                    "{label}: podSecurityContext.seccompProfile.type: unknown seccomp type {t:?}; expected one of {}",
+                    SECCOMP_TYPES.join(", ")
+                ));
+            }
+        }
+    }
+    for (field, list, allow_all) in [
+        ("securityContext.capabilities.drop", &p.caps_drop, true),
+        ("securityContext.capabilities.add", &p.caps_add, false),
+    ] {
+        for cap in list.iter().flatten() {
+            if let Err(e) = validate_capability(cap, allow_all) {
+                errors.push(format!("{label}: {field}: {e}"));
+            }
+        }
+    }
+}
+
+fn validate_capability(cap: &str, allow_all: bool) -> Result<(), String> {
+    if cap == "ALL" {
+        return if allow_all {
+            Ok(())
+        } else {
+            Err("ALL may not be added; list the capabilities a container may add".into())
+        };
+    }
+    if CAPABILITIES.contains(&cap) {
+        return Ok(());
+    }
+    let upper = cap.to_ascii_uppercase();
+    let bare = upper.strip_prefix("CAP_").unwrap_or(&upper);
+    if CAPABILITIES.contains(&bare) || (allow_all && bare == "ALL") {
+        Err(format!(
+            "{cap:?} must be written {bare:?}: capability names are upper case without CAP_"
+        ))
+    } else {
+        Err(format!("unknown capability {cap:?}"))
+    }
+}
+
+/// What an exception grants that amounts to root, in its own words.
+fn root_grants(
+    pod: &Option<RawPodSecurityContext>,
+    c: &Option<RawSecurityContext>,
+    level: Level,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(pod) = pod {
+        if pod.run_as_non_root == Some(false) {
+            out.push("podSecurityContext.runAsNonRoot: false".to_owned());
+        }
+        for (field, rule) in [
+            ("runAsUser", &pod.run_as_user),
+            ("runAsGroup", &pod.run_as_group),
+            ("fsGroup", &pod.fs_group),
+        ] {
+            if rule.as_ref().is_some_and(|r| r.allows(0)) {
+                out.push(format!("podSecurityContext.{field} allows 0"));
+            }
+        }
+    }
+    if let Some(c) = c {
+        if c.privileged == Some(true) {
+            out.push("securityContext.privileged: true".to_owned());
+        }
+        let extra: Vec<&str> = c
+            .capabilities
+            .as_ref()
+            .and_then(|c| c.add.as_ref())
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|c| *c != "NET_BIND_SERVICE")
+            .collect();
+        if !extra.is_empty() {
+            out.push(format!(
+                "securityContext.capabilities.add: {}",
+                extra.join(", ")
+            ));
+        }
+    }
+    if level < Level::Restricted {
+        out.push(format!("podSecurityStandard: {}", level.as_str()));
+    }
+    out
+}
+
+/// A Kubernetes resource quantity such as `100Mi`, `1G` or `500000`.
+fn is_quantity(q: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "k", "M", "G", "T", "P", "E", "m", "",
+    ];
+    SUFFIXES.iter().any(|suffix| {
+        q.strip_suffix(suffix).is_some_and(|num| {
+            let mut parts = num.splitn(2, '.');
+            let int = parts.next().unwrap_or("");
+            let frac = parts.next();
+            !int.is_empty()
+                && int.bytes().all(|b| b.is_ascii_digit())
+                && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+        })
+    })
+}
+
+/// A namespace name: an RFC 1123 label.
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn is_label_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
+        && s.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric)
+}
+
+fn is_dns_subdomain(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
+fn validate_label(key: &str, value: &str) -> Result<(), String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if prefix.is_some_and(|p| !is_dns_subdomain(p)) || !is_label_name(name) {
+        return Err(format!(
+            "{key:?} is not a valid label key (an optional DNS-subdomain prefix and '/', then up to 63 alphanumerics, '-', '_' or '.')"
+        ));
+    }
+    if !value.is_empty() && !is_label_name(value) {
+        return Err(format!(
+            "{key}: {value:?} is not a valid label value (up to 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric)"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

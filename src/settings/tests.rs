@@ -1,0 +1,1 @@
+//! Settings validation tests (filled below).

@@ -1,0 +1,331 @@
+//! Renders typed violations into the admission response: one place for every message a person
+//! reads (the rejection message, warnings, audit annotations) and for the structured rows the
+//! checker and the playground show.
+
+use crate::checks::{Action, Ctx, Severity, Subject, Violation};
+use crate::evaluate::Target;
+use crate::settings::Settings;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// The API server's limit for one warning.
+pub const MAX_WARNING_LEN: usize = 256;
+/// The rejection message stays under this many bytes, however many violations there are.
+pub const MAX_MESSAGE_LEN: usize = 4000;
+/// At most this many warnings are returned; the last one says how many more there were.
+pub const MAX_WARNINGS: usize = 20;
+
+/// One row of the verdict: what the checker's JSON and the playground's table show.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Row {
+    /// Check IDs that found it (a standard check and a floor check may agree).
+    pub checks: Vec<&'static str>,
+    /// `pod`, or `container "name"`, `init container "name"`, `ephemeral container "name"`.
+    pub container: String,
+    /// Full path in the object, e.g. `spec.template.spec.containers[1].securityContext.runAsUser`.
+    pub field: String,
+    pub found: String,
+    pub required: String,
+    pub fix: String,
+    /// The exception the container or pod was judged against, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<String>,
+    /// `deny` or `warn`.
+    pub action: &'static str,
+}
+
+/// The result of evaluating one request.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Outcome {
+    pub accepted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u16>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub audit_annotations: BTreeMap<String, String>,
+    /// Every finding, denials first (not part of Kubewarden's response).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Row>,
+}
+
+/// Kubewarden's `ValidationResponse`, as the policy-server reads it.
+#[derive(Serialize)]
+struct ValidationResponse<'o> {
+    accepted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'o str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit_annotations: Option<&'o BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warnings: Option<&'o [String]>,
+}
+
+impl Outcome {
+    pub fn accept() -> Outcome {
+        Outcome {
+            accepted: true,
+            ..Outcome::default()
+        }
+    }
+
+    pub fn reject(message: String, code: Option<u16>) -> Outcome {
+        Outcome {
+            accepted: false,
+            message: Some(truncate(&message, MAX_MESSAGE_LEN)),
+            code,
+            ..Outcome::default()
+        }
+    }
+
+    /// Input that is not a well-formed request of a kind we judge: rejected, never trusted.
+    pub fn malformed(reason: String) -> Outcome {
+        Outcome::reject(
+            format!("security-context-policy: rejected malformed request: {reason}"),
+            Some(400),
+        )
+    }
+
+    /// The JSON Kubewarden expects back from `validate`.
+    pub fn to_response_json(&self) -> Vec<u8> {
+        let r = ValidationResponse {
+            accepted: self.accepted,
+            message: self.message.as_deref(),
+            code: self.code,
+            audit_annotations: (!self.audit_annotations.is_empty())
+                .then_some(&self.audit_annotations),
+            warnings: (!self.warnings.is_empty()).then_some(&self.warnings[..]),
+        };
+        serde_json::to_vec(&r).unwrap_or_else(|_| br#"{"accepted":false,"message":"security-context-policy: could not encode the response","code":500}"#.to_vec())
+    }
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary, marking the cut with `…`.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = s.get(..end).unwrap_or_default().to_owned();
+    out.push('…');
+    out
+}
+
+fn describe_subject(s: &Subject) -> String {
+    match s {
+        Subject::Pod => "pod".to_owned(),
+        Subject::Container { kind, name, .. } => format!("{} {name:?}", kind.noun()),
+    }
+}
+
+fn exception_name(settings: &Settings, i: Option<usize>) -> Option<String> {
+    i.and_then(|i| settings.exceptions.get(i))
+        .map(|e| e.name.clone())
+}
+
+/// Turns the checks' findings into the outcome.
+pub fn render(t: &Target<'_>, ctx: &Ctx<'_, '_>, found: Vec<Violation>) -> Outcome {
+    let settings = ctx.settings;
+    let prefix = t.shape.prefix();
+
+    // Enforcement, then merge findings of several checks about the same value.
+    let mut rows: Vec<Row> = Vec::new();
+    for v in found {
+        let action = match (settings.action(v.check), v.severity) {
+            (Action::Off, _) => continue,
+            (Action::Warn, _) | (_, Severity::Warning) => "warn",
+            (Action::Deny, Severity::Error) => "deny",
+        };
+        let field = format!("{prefix}{}", v.field);
+        let container = describe_subject(&v.subject);
+        if let Some(existing) = rows.iter_mut().find(|r| {
+            r.field == field && r.container == container && r.found == v.found && r.action == action
+        }) {
+            if !existing.checks.contains(&v.check) {
+                existing.checks.push(v.check);
+            }
+            continue;
+        }
+        rows.push(Row {
+            checks: vec![v.check],
+            container,
+            field,
+            found: v.found,
+            required: v.required,
+            fix: v.fix,
+            exception: exception_name(settings, v.exception),
+            action,
+        });
+    }
+    rows.sort_by_key(|r| r.action != "deny");
+
+    let denials = rows.iter().filter(|r| r.action == "deny").count();
+    let mut out = Outcome {
+        accepted: denials == 0,
+        ..Outcome::default()
+    };
+    let what = format!(
+        "{} {}/{}",
+        t.kind,
+        if t.namespace.is_empty() {
+            "-"
+        } else {
+            &t.namespace
+        },
+        t.name
+    );
+    if denials > 0 {
+        out.message = Some(rejection_message(&what, &rows[..denials]));
+    }
+
+    // Warnings: warn-level findings, then the exceptions used.
+    let mut warnings: Vec<String> = rows[denials..]
+        .iter()
+        .map(|r| {
+            truncate(
+                &format!(
+                    "[{}] {}: {} is {}; required: {}. {}",
+                    r.checks.join(", "),
+                    r.container,
+                    r.field,
+                    r.found,
+                    r.required,
+                    r.fix
+                ),
+                MAX_WARNING_LEN,
+            )
+        })
+        .collect();
+    for (name, reason, covered) in exceptions_used(ctx) {
+        warnings.push(truncate(
+            &format!("exception {name:?} applied to {covered}: {reason}"),
+            MAX_WARNING_LEN,
+        ));
+        out.audit_annotations.insert(
+            audit_key(&name),
+            truncate(&format!("reason: {reason}; applied to {covered}"), 1024),
+        );
+    }
+    if warnings.len() > MAX_WARNINGS {
+        let more = warnings.len() - (MAX_WARNINGS - 1);
+        warnings.truncate(MAX_WARNINGS - 1);
+        warnings.push(format!(
+            "… and {more} more warnings: run the offline checker for the full list"
+        ));
+    }
+    out.warnings = warnings;
+    out.violations = rows;
+    out
+}
+
+fn rejection_message(what: &str, rows: &[Row]) -> String {
+    let n = rows.len();
+    let mut msg = format!(
+        "{what} violates the security-context policy ({n} {}):",
+        if n == 1 { "violation" } else { "violations" }
+    );
+    const RESERVE: usize = 160;
+    for (i, r) in rows.iter().enumerate() {
+        let mut line = format!(
+            "\n- [{}] {}: {} is {}; required: {}.",
+            r.checks.join(", "),
+            r.container,
+            r.field,
+            r.found,
+            r.required
+        );
+        if let Some(e) = &r.exception {
+            let _ = write!(line, " (judged against exception {e:?})");
+        }
+        let _ = write!(line, " Fix: {}.", r.fix);
+        let line = truncate(&line, 900);
+        if msg.len() + line.len() + RESERVE > MAX_MESSAGE_LEN {
+            let more = n - i;
+            let _ = write!(
+                msg,
+                "\n… and {more} more {}; fix the ones above, or run the offline checker for the full list.",
+                if more == 1 { "violation" } else { "violations" }
+            );
+            break;
+        }
+        msg.push_str(&line);
+    }
+    msg
+}
+
+/// Audit annotation keys must be valid label names once the webhook prefixes them.
+fn audit_key(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    truncate(&format!("exception.{cleaned}"), 63)
+        .trim_end_matches(['-', '_', '.', '…'])
+        .to_owned()
+}
+
+/// Each exception used, with its reason and what it covered.
+fn exceptions_used(ctx: &Ctx<'_, '_>) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (i, e) in ctx.settings.exceptions.iter().enumerate() {
+        let names: Vec<String> = ctx
+            .containers()
+            .filter(|c| ctx.profile_of(c).exception == Some(i))
+            .map(|c| format!("{:?}", c.container.name.as_ref()))
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        let pod = if ctx.pod_profile.exception == Some(i) {
+            " and the pod"
+        } else {
+            ""
+        };
+        let noun = if names.len() == 1 {
+            "container"
+        } else {
+            "containers"
+        };
+        out.push((
+            e.name.clone(),
+            e.reason.clone(),
+            format!("{noun} {}{pod}", names.join(", ")),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_respects_char_boundaries() {
+        let s = "é".repeat(300);
+        let t = truncate(&s, 256);
+        assert!(t.len() <= 256);
+        assert!(t.ends_with('…'));
+        assert_eq!(truncate("short", 256), "short");
+    }
+
+    #[test]
+    fn audit_keys_are_label_names() {
+        assert_eq!(audit_key("postgresql"), "exception.postgresql");
+        assert_eq!(audit_key("AI service!"), "exception.AI-service");
+        assert!(audit_key(&"x".repeat(200)).len() <= 63);
+    }
+}
