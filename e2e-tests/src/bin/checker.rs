@@ -1,0 +1,376 @@
+//! The offline checker (CONTRACT §6): evaluate manifests with the compiled policy module, the
+//! same `annotated-policy.wasm` the cluster runs, before they reach a cluster.
+//!
+//! Exit status: 0 all accepted, 1 something rejected, 2 bad input, bad settings or a policy
+//! failure.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use e2e_tests::input::{self, Entry, InputError};
+use e2e_tests::request::DEFAULT_NAMESPACE;
+use e2e_tests::{PolicyHost, PolicyModule, ValidationResponse, policy_path};
+use serde_json::{Value, json};
+
+const USAGE: &str = "\
+usage: checker check [OPTIONS] FILE|DIR|- ...
+
+Evaluates Kubernetes manifests with the security-context policy (the compiled
+annotated-policy.wasm, run on wasmtime exactly as Kubewarden runs it).
+
+Input: multi-document YAML or JSON holding objects, Lists, AdmissionRequests or
+AdmissionReviews. `-` reads standard input; a directory is searched for *.yaml,
+*.yml and *.json files.
+
+Options:
+  --settings FILE       policy settings (YAML or JSON); default: {} (the standard profile)
+  --namespace NS        namespace for objects that name none (default: default)
+  --output text|json    output format (default: text)
+  --mutate              print the mutated object when the policy mutates
+  --image-users FILE    answer image-user lookups from FILE (image: user) with no network
+  --policy PATH         policy module (default: $SCP_POLICY_WASM, else annotated-policy.wasm
+                        in the repository the checker was built from)
+  -h, --help            this help
+
+Exit status: 0 all accepted, 1 something rejected, 2 bad input or settings.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Debug)]
+struct Options {
+    settings: Option<PathBuf>,
+    image_users: Option<PathBuf>,
+    namespace: String,
+    output: Output,
+    mutate: bool,
+    policy: PathBuf,
+    inputs: Vec<String>,
+}
+
+enum Command {
+    Help,
+    Check(Options),
+}
+
+/// A failure that ends the run with status 2.
+struct Fatal(String);
+
+fn parse_args(args: Vec<String>) -> Result<Command, String> {
+    let mut it = args.into_iter();
+    match it.next().as_deref() {
+        None | Some("-h" | "--help" | "help") => return Ok(Command::Help),
+        Some("check") => {}
+        Some(other) => {
+            return Err(format!(
+                "unknown command {other:?} (the command is `check`)"
+            ));
+        }
+    }
+    let mut opts = Options {
+        settings: None,
+        image_users: None,
+        namespace: DEFAULT_NAMESPACE.to_owned(),
+        output: Output::Text,
+        mutate: false,
+        policy: policy_path(),
+        inputs: Vec::new(),
+    };
+    let mut only_files = false;
+    while let Some(arg) = it.next() {
+        if only_files || arg == "-" || !arg.starts_with('-') {
+            opts.inputs.push(arg);
+            continue;
+        }
+        if arg == "--" {
+            only_files = true;
+            continue;
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
+            None => (arg.clone(), None),
+        };
+        let mut value = || -> Result<String, String> {
+            match &inline {
+                Some(v) => Ok(v.clone()),
+                None => it.next().ok_or_else(|| format!("{flag} needs a value")),
+            }
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--settings" => opts.settings = Some(PathBuf::from(value()?)),
+            "--image-users" => opts.image_users = Some(PathBuf::from(value()?)),
+            "--namespace" | "-n" => {
+                opts.namespace = value()?;
+                if opts.namespace.is_empty() {
+                    return Err("--namespace needs a non-empty value".to_owned());
+                }
+            }
+            "--policy" => opts.policy = PathBuf::from(value()?),
+            "--output" | "-o" => {
+                opts.output = match value()?.as_str() {
+                    "text" => Output::Text,
+                    "json" => Output::Json,
+                    other => return Err(format!("--output must be text or json, not {other:?}")),
+                }
+            }
+            "--mutate" if inline.is_none() => opts.mutate = true,
+            _ => return Err(format!("unknown option {arg:?}")),
+        }
+    }
+    if opts.inputs.is_empty() {
+        return Err(
+            "no input: give one or more files, directories, or - for standard input".to_owned(),
+        );
+    }
+    Ok(Command::Check(opts))
+}
+
+/// Files under a directory that look like manifests, sorted, recursively.
+fn manifest_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let read = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut paths = Vec::new();
+    for entry in read {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        paths.push(entry.path());
+    }
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            manifest_files(&path, out)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// (label, text) of every input; unreadable inputs become errors.
+fn read_inputs(inputs: &[String], errors: &mut Vec<String>) -> Vec<(String, String)> {
+    let mut texts = Vec::new();
+    let mut stdin_used = false;
+    for input in inputs {
+        if input == "-" {
+            if stdin_used {
+                errors.push("<stdin>: standard input given twice".to_owned());
+                continue;
+            }
+            stdin_used = true;
+            let mut text = String::new();
+            match std::io::stdin().read_to_string(&mut text) {
+                Ok(_) => texts.push(("<stdin>".to_owned(), text)),
+                Err(e) => errors.push(format!("<stdin>: cannot read: {e}")),
+            }
+            continue;
+        }
+        let path = Path::new(input);
+        let files = if path.is_dir() {
+            let mut files = Vec::new();
+            if let Err(e) = manifest_files(path, &mut files) {
+                errors.push(e);
+                continue;
+            }
+            if files.is_empty() {
+                errors.push(format!(
+                    "{input}: no *.yaml, *.yml or *.json files in this directory"
+                ));
+            }
+            files
+        } else {
+            vec![path.to_path_buf()]
+        };
+        for file in files {
+            let label = file.display().to_string();
+            match std::fs::read(&file) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => texts.push((label, text)),
+                    Err(_) => errors.push(format!("{label}: not UTF-8 text")),
+                },
+                Err(e) => errors.push(format!("{label}: cannot read: {e}")),
+            }
+        }
+    }
+    texts
+}
+
+fn load_settings(path: Option<&Path>) -> Result<Value, Fatal> {
+    let Some(path) = path else {
+        return Ok(json!({}));
+    };
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fatal(format!("settings {label}: cannot read: {e}")))?;
+    input::parse_settings(&text, &label).map_err(|e: InputError| Fatal(format!("settings {e}")))
+}
+
+fn load_policy(path: &Path) -> Result<PolicyHost, Fatal> {
+    if !path.is_file() {
+        return Err(Fatal(format!(
+            "policy module {} not found: build it with `make wasm`, or pass --policy PATH",
+            path.display()
+        )));
+    }
+    PolicyModule::from_file(path)
+        .and_then(|module| module.instantiate())
+        .map_err(|e| Fatal(e.to_string()))
+}
+
+fn print_text(
+    out: &mut impl Write,
+    entry: &Entry,
+    response: &ValidationResponse,
+    mutate: bool,
+) -> std::io::Result<()> {
+    let verdict = if response.accepted {
+        "ACCEPTED"
+    } else {
+        "REJECTED"
+    };
+    writeln!(out, "{verdict} {} {}", entry.kind, entry.display_name())?;
+    if let Some(message) = response.message.as_deref().filter(|m| !m.is_empty()) {
+        for line in message.lines() {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    for warning in response.warnings.iter().flatten() {
+        writeln!(out, "  warning: {warning}")?;
+    }
+    for (key, value) in response.audit_annotations.iter().flatten() {
+        writeln!(out, "  audit: {key}: {value}")?;
+    }
+    if let Some(mutated) = &response.mutated_object {
+        if mutate {
+            writeln!(out, "  mutated object:")?;
+            let yaml = serde_norway::to_string(mutated)
+                .unwrap_or_else(|e| format!("<cannot render: {e}>\n"));
+            for line in yaml.lines() {
+                writeln!(out, "    {line}")?;
+            }
+        } else {
+            writeln!(
+                out,
+                "  (the policy would mutate this object: --mutate prints the result)"
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// 0, 1 or 2, as documented.
+fn check(opts: &Options) -> Result<u8, Fatal> {
+    if opts.image_users.is_some() {
+        return Err(Fatal(
+            "--image-users: not supported yet: arrives with image-user verification".to_owned(),
+        ));
+    }
+    let settings = load_settings(opts.settings.as_deref())?;
+    let host = load_policy(&opts.policy)?;
+    let settings_label = opts
+        .settings
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "{} (default)".to_owned());
+    let verdict = host
+        .validate_settings(&settings)
+        .map_err(|e| Fatal(e.to_string()))?;
+    if !verdict.valid {
+        let message = verdict.message.unwrap_or_else(|| "(no message)".to_owned());
+        return Err(Fatal(format!(
+            "invalid settings {settings_label}: {message}"
+        )));
+    }
+
+    let mut errors = Vec::new();
+    let mut entries = Vec::new();
+    for (label, text) in read_inputs(&opts.inputs, &mut errors) {
+        match input::entries_from_text(&text, &label, &opts.namespace) {
+            Ok(found) => {
+                if found.is_empty() {
+                    errors.push(format!("{label}: no Kubernetes objects in this input"));
+                }
+                entries.extend(found);
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut rejected = false;
+    let mut results = Vec::new();
+    for entry in &entries {
+        let response = match host.validate(&entry.request, &settings) {
+            Ok(r) => r,
+            Err(e) => {
+                let at = format!("{}, document {}", entry.source, entry.document);
+                errors.push(format!(
+                    "{at} ({} {}): the policy failed: {e}",
+                    entry.kind,
+                    entry.display_name()
+                ));
+                continue;
+            }
+        };
+        rejected |= !response.accepted;
+        match opts.output {
+            Output::Text => print_text(&mut out, entry, &response, opts.mutate)
+                .map_err(|e| Fatal(format!("stdout: {e}")))?,
+            Output::Json => results.push(json!({
+                "source": entry.source,
+                "index": entry.document,
+                "item": entry.item,
+                "kind": entry.kind,
+                "namespace": entry.namespace,
+                "name": entry.name,
+                "response": response,
+            })),
+        }
+    }
+    if opts.output == Output::Json {
+        let text = serde_json::to_string_pretty(&Value::Array(results))
+            .map_err(|e| Fatal(e.to_string()))?;
+        writeln!(out, "{text}").map_err(|e| Fatal(format!("stdout: {e}")))?;
+    }
+    out.flush().map_err(|e| Fatal(format!("stdout: {e}")))?;
+    drop(out);
+
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("checker: {e}");
+        }
+        return Ok(2);
+    }
+    Ok(u8::from(rejected))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    match parse_args(args) {
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Ok(Command::Check(opts)) => match check(&opts) {
+            Ok(code) => ExitCode::from(code),
+            Err(Fatal(message)) => {
+                eprintln!("checker: {message}");
+                ExitCode::from(2)
+            }
+        },
+        Err(message) => {
+            eprintln!("checker: {message}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! Reading what people feed the checker: multi-document YAML or JSON holding plain objects,
+//! `List`s, AdmissionRequests or AdmissionReviews.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::request::AdmissionRequestBuilder;
+
+/// A problem with the input, located as precisely as we can.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub source: String,
+    /// 1-based document number, when known.
+    pub document: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.document {
+            Some(doc) => write!(f, "{}, document {doc}: {}", self.source, self.message),
+            None => write!(f, "{}: {}", self.source, self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// One parsed document. `number` counts from 1, empty documents included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub number: usize,
+    pub value: Value,
+}
+
+/// Split a text into documents. JSON (one value or several concatenated) is read as JSON,
+/// anything else as multi-document YAML. Empty documents are dropped, but still counted.
+pub fn parse_documents(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        match parse_json_stream(trimmed) {
+            Ok(docs) => return Ok(docs),
+            Err((number, error)) => {
+                // A YAML flow mapping also starts with `{`; only give up if YAML fails too.
+                if let Ok(docs) = parse_yaml_stream(text, source) {
+                    return Ok(docs);
+                }
+                return Err(InputError {
+                    source: source.to_owned(),
+                    document: Some(number),
+                    message: format!("invalid JSON: {error}"),
+                });
+            }
+        }
+    }
+    parse_yaml_stream(text, source)
+}
+
+fn parse_json_stream(text: &str) -> Result<Vec<Document>, (usize, serde_json::Error)> {
+    let mut docs = Vec::new();
+    for (i, value) in serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .enumerate()
+    {
+        let value = value.map_err(|e| (i + 1, e))?;
+        docs.push(Document {
+            number: i + 1,
+            value,
+        });
+    }
+    Ok(docs)
+}
+
+fn parse_yaml_stream(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
+    let mut docs = Vec::new();
+    for (i, de) in serde_norway::Deserializer::from_str(text).enumerate() {
+        let value = Value::deserialize(de).map_err(|e| InputError {
+            source: source.to_owned(),
+            document: Some(i + 1),
+            message: format!("invalid YAML: {e}"),
+        })?;
+        if !value.is_null() {
+            docs.push(Document {
+                number: i + 1,
+                value,
+            });
+        }
+    }
+    Ok(docs)
+}
+
+/// One object to evaluate, wrapped in the AdmissionRequest the policy receives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub source: String,
+    /// 1-based document number in the source.
+    pub document: usize,
+    /// 0-based position in the `List` the object came from, if any.
+    pub item: Option<usize>,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub request: Value,
+}
+
+impl Entry {
+    /// `namespace/name` or `name` for cluster-scoped objects.
+    pub fn display_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) if !ns.is_empty() => format!("{ns}/{}", self.name),
+            _ => self.name.clone(),
+        }
+    }
+}
+
+/// What one document is.
+#[derive(Debug, Clone, PartialEq)]
+enum Shape {
+    Object(Value),
+    Request(Value),
+    List(Vec<Value>),
+}
+
+fn str_field<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn shape_of(doc: Value) -> Result<Shape, String> {
+    let Value::Object(map) = &doc else {
+        if let Value::Array(items) = doc {
+            return Ok(Shape::List(items));
+        }
+        return Err(format!(
+            "expected a Kubernetes object, found {}",
+            type_name(&doc)
+        ));
+    };
+    let kind = map.get("kind").and_then(Value::as_str);
+    if kind == Some("AdmissionReview") {
+        return match map.get("request") {
+            Some(request @ Value::Object(_)) => Ok(Shape::Request(request.clone())),
+            Some(other) => Err(format!(
+                "AdmissionReview.request must be an object, found {}",
+                type_name(other)
+            )),
+            None => Err("AdmissionReview without a request".to_owned()),
+        };
+    }
+    if map.contains_key("uid") && (map.contains_key("object") || map.contains_key("operation")) {
+        return Ok(Shape::Request(doc));
+    }
+    if let Some(kind) = kind
+        && (kind == "List" || kind.ends_with("List"))
+        && let Some(Value::Array(items)) = map.get("items")
+    {
+        return Ok(Shape::List(items.clone()));
+    }
+    match (kind, map.get("apiVersion").and_then(Value::as_str)) {
+        (Some(k), Some(v)) if !k.is_empty() && !v.is_empty() => Ok(Shape::Object(doc)),
+        (None | Some(""), _) => Err("not a Kubernetes object: no kind".to_owned()),
+        _ => Err("not a Kubernetes object: no apiVersion".to_owned()),
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn object_name(object: &Value) -> String {
+    let meta = object.get("metadata");
+    if let Some(name) = meta
+        .and_then(|m| str_field(m, "name"))
+        .filter(|n| !n.is_empty())
+    {
+        return name.to_owned();
+    }
+    if let Some(prefix) = meta
+        .and_then(|m| str_field(m, "generateName"))
+        .filter(|n| !n.is_empty())
+    {
+        return format!("{prefix}*");
+    }
+    "<unnamed>".to_owned()
+}
+
+fn entry_for_request(request: Value, source: &str, document: usize, item: Option<usize>) -> Entry {
+    let object = request.get("object").filter(|o| o.is_object());
+    let kind = request
+        .get("kind")
+        .and_then(|k| str_field(k, "kind"))
+        .or_else(|| object.and_then(|o| str_field(o, "kind")))
+        .unwrap_or("<unknown kind>")
+        .to_owned();
+    let name = match str_field(&request, "name").filter(|n| !n.is_empty()) {
+        Some(n) => n.to_owned(),
+        None => object
+            .map(object_name)
+            .unwrap_or_else(|| "<unnamed>".to_owned()),
+    };
+    let namespace = str_field(&request, "namespace").map(str::to_owned);
+    Entry {
+        source: source.to_owned(),
+        document,
+        item,
+        kind,
+        namespace,
+        name,
+        request,
+    }
+}
+
+/// The objects of one document, each wrapped in an AdmissionRequest. Plain objects become
+/// CREATE requests in their own namespace or `default_namespace`.
+pub fn entries(
+    doc: Document,
+    source: &str,
+    default_namespace: &str,
+) -> Result<Vec<Entry>, InputError> {
+    let err = |message: String| InputError {
+        source: source.to_owned(),
+        document: Some(doc.number),
+        message,
+    };
+    let wrap = |object: Value, item: Option<usize>| {
+        let request = AdmissionRequestBuilder::new(object)
+            .default_namespace(default_namespace)
+            .build();
+        entry_for_request(request, source, doc.number, item)
+    };
+    match shape_of(doc.value).map_err(err)? {
+        Shape::Object(object) => Ok(vec![wrap(object, None)]),
+        Shape::Request(request) => Ok(vec![entry_for_request(request, source, doc.number, None)]),
+        Shape::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                match shape_of(item).map_err(|e| err(format!("items[{i}]: {e}")))? {
+                    Shape::Object(object) => out.push(wrap(object, Some(i))),
+                    Shape::Request(request) => {
+                        out.push(entry_for_request(request, source, doc.number, Some(i)))
+                    }
+                    Shape::List(_) => return Err(err(format!("items[{i}]: a list inside a list"))),
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Parse a text and wrap everything in it.
+pub fn entries_from_text(
+    text: &str,
+    source: &str,
+    default_namespace: &str,
+) -> Result<Vec<Entry>, InputError> {
+    let mut out = Vec::new();
+    for doc in parse_documents(text, source)? {
+        out.extend(entries(doc, source, default_namespace)?);
+    }
+    Ok(out)
+}
+
+/// Settings from YAML or JSON text: an object, or nothing at all (meaning `{}`).
+pub fn parse_settings(text: &str, source: &str) -> Result<Value, InputError> {
+    let docs = parse_documents(text, source)?;
+    let mut docs = docs.into_iter();
+    let settings = match docs.next() {
+        None => Value::Object(Default::default()),
+        Some(Document {
+            value: Value::Object(map),
+            ..
+        }) => Value::Object(map),
+        Some(Document { number, value }) => {
+            return Err(InputError {
+                source: source.to_owned(),
+                document: Some(number),
+                message: format!("settings must be a mapping, found {}", type_name(&value)),
+            });
+        }
+    };
+    if let Some(extra) = docs.next() {
+        return Err(InputError {
+            source: source.to_owned(),
+            document: Some(extra.number),
+            message: "settings must be a single document".to_owned(),
+        });
+    }
+    Ok(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n";
+
+    #[test]
+    fn multi_document_yaml_with_empty_documents() {
+        let text = format!("---\n{POD}---\n# only a comment\n---\n{POD}");
+        let docs = parse_documents(&text, "t").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].value["kind"], "Pod");
+    }
+
+    #[test]
+    fn concatenated_json() {
+        let docs = parse_documents(r#"{"a":1} {"b":2}"#, "t").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].number, 2);
+    }
+
+    #[test]
+    fn yaml_flow_mapping_is_not_json() {
+        let docs = parse_documents("{apiVersion: v1, kind: Pod}", "t").unwrap();
+        assert_eq!(docs[0].value["kind"], "Pod");
+    }
+
+    #[test]
+    fn bad_yaml_names_the_document() {
+        let err = parse_documents(&format!("{POD}---\nkind: [unclosed\n"), "f.yaml").unwrap_err();
+        assert_eq!(err.document, Some(2));
+        assert!(
+            err.to_string()
+                .starts_with("f.yaml, document 2: invalid YAML"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn shapes() {
+        let pod =
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"}});
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": [pod, pod]});
+        let typed_list = json!({"apiVersion": "v1", "kind": "PodList", "items": [pod]});
+        let request = json!({"uid": "1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                             "operation": "CREATE", "name": "p", "namespace": "n", "object": pod});
+        let review = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request});
+        for (doc, count) in [
+            (pod.clone(), 1),
+            (list, 2),
+            (typed_list, 1),
+            (request, 1),
+            (review, 1),
+        ] {
+            let got = entries(
+                Document {
+                    number: 1,
+                    value: doc,
+                },
+                "s",
+                "default",
+            )
+            .unwrap();
+            assert_eq!(got.len(), count);
+            assert!(
+                got.iter()
+                    .all(|e| e.kind == "Pod" && e.display_name() == "n/p"),
+                "{got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn not_objects() {
+        for bad in [
+            json!("text"),
+            json!(3),
+            json!({"metadata": {}}),
+            json!({"kind": "Pod"}),
+            json!({"kind": "AdmissionReview"}),
+            json!({"kind": "List", "items": [1]}),
+        ] {
+            assert!(
+                entries(
+                    Document {
+                        number: 3,
+                        value: bad.clone()
+                    },
+                    "s",
+                    "d"
+                )
+                .is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn settings_forms() {
+        assert_eq!(parse_settings("", "s").unwrap(), json!({}));
+        assert_eq!(parse_settings("# nothing\n", "s").unwrap(), json!({}));
+        assert_eq!(parse_settings("a: 1\n", "s").unwrap(), json!({"a": 1}));
+        assert_eq!(parse_settings(r#"{"a": 1}"#, "s").unwrap(), json!({"a": 1}));
+        assert!(parse_settings("- a\n", "s").is_err());
+        assert!(parse_settings("a: 1\n---\nb: 2\n", "s").is_err());
+    }
+}

@@ -1,0 +1,530 @@
+//! The `checker` binary (CONTRACT §6), run as users run it: exit codes, output formats and every
+//! input form. Verdicts come from the PSS fixtures (a restricted pod passes, a privileged one
+//! does not), so the tests do not depend on the policy's wording.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use e2e_tests::{AdmissionRequestBuilder, policy_path, test_module};
+use serde_json::{Value, json};
+
+/// Settings under which `GOOD_POD` passes and `BAD_POD` fails: only the restricted floor.
+const RESTRICTED: &str =
+    "podSecurityStandard: restricted\npodSecurityContext: {}\nsecurityContext: {}\n";
+
+/// `restricted/pass/base.yaml` of the PSS fixtures, named `good`.
+const GOOD_POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: good
+spec:
+  securityContext:
+    runAsNonRoot: true
+    seccompProfile:
+      type: RuntimeDefault
+  containers:
+  - name: app
+    image: registry.k8s.io/pause
+    securityContext:
+      allowPrivilegeEscalation: false
+      capabilities:
+        drop: [ALL]
+";
+
+/// A privileged pod, rejected at every level but privileged.
+const BAD_POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bad
+  namespace: data
+spec:
+  containers:
+  - name: app
+    image: registry.k8s.io/pause
+    securityContext:
+      privileged: true
+";
+
+const CONFIG_MAP: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n";
+
+fn yaml(text: &str) -> Value {
+    serde_norway::from_str(text).unwrap()
+}
+
+/// A fresh directory under the target dir, one per test.
+fn scratch() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "checker-cli-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn checker(args: &[&str], stdin: Option<&str>) -> Run {
+    // Fail with the "run make wasm" message, not a confusing exit 2, when the module is missing.
+    let _ = test_module();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_checker"));
+    command
+        .args(args)
+        .env("SCP_POLICY_WASM", policy_path())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("cannot start the checker");
+    if let Some(text) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(text.as_bytes()).unwrap();
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+/// Runs `checker check --settings <restricted> ARGS...`.
+fn check(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    let settings = write(dir, "settings.yml", RESTRICTED);
+    let mut all = vec!["check", "--settings", settings.to_str().unwrap()];
+    all.extend_from_slice(args);
+    checker(&all, stdin)
+}
+
+fn json_output(run: &Run) -> Vec<Value> {
+    match serde_json::from_str::<Value>(&run.stdout) {
+        Ok(Value::Array(items)) => items,
+        other => panic!("--output json is not an array: {other:?}\n{run:?}"),
+    }
+}
+
+#[test]
+fn all_accepted_exits_0() {
+    let dir = scratch();
+    let file = write(&dir, "good.yaml", GOOD_POD);
+    let run = check(&dir, &[file.to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout.lines().next(),
+        Some("ACCEPTED Pod default/good"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn a_rejection_exits_1_with_the_reasons_indented() {
+    let dir = scratch();
+    let file = write(&dir, "pods.yaml", &format!("{GOOD_POD}---\n{BAD_POD}"));
+    let run = check(&dir, &[file.to_str().unwrap()], None);
+    assert_eq!(run.code, 1, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.first(), Some(&"ACCEPTED Pod default/good"), "{run:?}");
+    let at = lines
+        .iter()
+        .position(|l| *l == "REJECTED Pod data/bad")
+        .expect("no REJECTED line");
+    let reason = lines.get(at + 1).unwrap_or(&"");
+    assert!(
+        reason.starts_with("  ") && !reason.trim().is_empty(),
+        "no indented reason: {run:?}"
+    );
+}
+
+#[test]
+fn json_output_lists_every_object() {
+    let dir = scratch();
+    let file = write(
+        &dir,
+        "pods.yaml",
+        &format!("{GOOD_POD}---\n{BAD_POD}---\n{CONFIG_MAP}"),
+    );
+    let run = check(&dir, &["--output", "json", file.to_str().unwrap()], None);
+    assert_eq!(run.code, 1, "{run:?}");
+    let items = json_output(&run);
+    assert_eq!(items.len(), 3, "{run:?}");
+    let source = file.to_str().unwrap();
+    let summary: Vec<(Value, Value, Value, Value, Value, Value)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["source"].clone(),
+                i["index"].clone(),
+                i["kind"].clone(),
+                i["namespace"].clone(),
+                i["name"].clone(),
+                i["response"]["accepted"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                json!(source),
+                json!(1),
+                json!("Pod"),
+                json!("default"),
+                json!("good"),
+                json!(true)
+            ),
+            (
+                json!(source),
+                json!(2),
+                json!("Pod"),
+                json!("data"),
+                json!("bad"),
+                json!(false)
+            ),
+            (
+                json!(source),
+                json!(3),
+                json!("ConfigMap"),
+                json!("default"),
+                json!("settings"),
+                json!(true)
+            ),
+        ]
+    );
+    assert!(
+        items[1]["response"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    let run = check(
+        &dir,
+        &["-o=json", write(&dir, "g.yaml", GOOD_POD).to_str().unwrap()],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(json_output(&run).len(), 1);
+}
+
+#[test]
+fn lists_are_expanded() {
+    let dir = scratch();
+    let list =
+        json!({"apiVersion": "v1", "kind": "List", "items": [yaml(GOOD_POD), yaml(BAD_POD)]});
+    let typed = json!({"apiVersion": "v1", "kind": "PodList", "items": [yaml(GOOD_POD)]});
+    let file = write(
+        &dir,
+        "list.yaml",
+        &format!("{}---\n{}", serde_norway::to_string(&list).unwrap(), typed),
+    );
+    let run = check(&dir, &["-o", "json", file.to_str().unwrap()], None);
+    assert_eq!(run.code, 1, "{run:?}");
+    let items = json_output(&run);
+    let names: Vec<(&str, u64, Option<u64>)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["name"].as_str().unwrap(),
+                i["index"].as_u64().unwrap(),
+                i["item"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("good", 1, Some(0)),
+            ("bad", 1, Some(1)),
+            ("good", 2, Some(0))
+        ]
+    );
+}
+
+#[test]
+fn admission_requests_and_reviews_are_taken_as_they_are() {
+    let dir = scratch();
+    let request = AdmissionRequestBuilder::new(yaml(BAD_POD))
+        .namespace("team-a")
+        .build();
+    let good_request = AdmissionRequestBuilder::new(yaml(GOOD_POD))
+        .namespace("team-b")
+        .build();
+    let review = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": good_request});
+    let file = write(&dir, "requests.json", &format!("{request}\n{review}\n"));
+    let run = check(&dir, &[file.to_str().unwrap()], None);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("REJECTED Pod team-a/bad"), "{run:?}");
+    assert!(run.stdout.contains("ACCEPTED Pod team-b/good"), "{run:?}");
+}
+
+#[test]
+fn standard_input_and_json_documents() {
+    let dir = scratch();
+    let run = check(&dir, &["-"], Some(&format!("{GOOD_POD}---\n{CONFIG_MAP}")));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout
+            .lines()
+            .filter(|l| l.starts_with("ACCEPTED "))
+            .count(),
+        2,
+        "{run:?}"
+    );
+
+    let json_text = serde_json::to_string_pretty(&yaml(BAD_POD)).unwrap();
+    let run = check(&dir, &["-o", "json", "-"], Some(&json_text));
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(json_output(&run)[0]["source"], "<stdin>");
+}
+
+#[test]
+fn several_files_and_directories() {
+    let dir = scratch();
+    let manifests = dir.join("manifests");
+    write(&manifests, "a-good.yaml", GOOD_POD);
+    write(&manifests, "nested/b-config.yml", CONFIG_MAP);
+    write(&manifests, "notes.txt", "not a manifest, ignored");
+    let extra = write(&dir, "bad.yaml", BAD_POD);
+    let run = check(
+        &dir,
+        &[manifests.to_str().unwrap(), extra.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let verdicts: Vec<&str> = run.stdout.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(
+        verdicts,
+        [
+            "ACCEPTED Pod default/good",
+            "ACCEPTED ConfigMap default/settings",
+            "REJECTED Pod data/bad"
+        ]
+    );
+}
+
+#[test]
+fn namespace_flag_places_objects_without_one() {
+    let dir = scratch();
+    let file = write(&dir, "pods.yaml", &format!("{GOOD_POD}---\n{BAD_POD}"));
+    let run = check(
+        &dir,
+        &["--namespace", "payments", file.to_str().unwrap()],
+        None,
+    );
+    assert!(run.stdout.contains("ACCEPTED Pod payments/good"), "{run:?}");
+    assert!(
+        run.stdout.contains("REJECTED Pod data/bad"),
+        "an explicit namespace stays: {run:?}"
+    );
+}
+
+#[test]
+fn bad_yaml_exits_2_naming_file_and_document() {
+    let dir = scratch();
+    let file = write(
+        &dir,
+        "broken.yaml",
+        &format!("{GOOD_POD}---\nkind: [unclosed\n"),
+    );
+    let run = check(&dir, &[file.to_str().unwrap()], None);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains(file.to_str().unwrap()),
+        "the error must name the file: {run:?}"
+    );
+    assert!(
+        run.stderr.contains("document 2"),
+        "the error must name the document: {run:?}"
+    );
+}
+
+#[test]
+fn not_a_kubernetes_object_exits_2() {
+    let dir = scratch();
+    for (name, text) in [
+        ("scalar.yaml", "just a string\n"),
+        ("nokind.yaml", "metadata:\n  name: x\n"),
+    ] {
+        let file = write(&dir, name, text);
+        let run = check(&dir, &[file.to_str().unwrap()], None);
+        assert_eq!(run.code, 2, "{name}: {run:?}");
+        assert!(run.stderr.contains(name), "{name}: {run:?}");
+    }
+}
+
+#[test]
+fn a_bad_input_does_not_hide_the_other_verdicts() {
+    let dir = scratch();
+    let good = write(&dir, "good.yaml", GOOD_POD);
+    let missing = dir.join("missing.yaml");
+    let run = check(
+        &dir,
+        &[good.to_str().unwrap(), missing.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stdout.contains("ACCEPTED Pod default/good"), "{run:?}");
+    assert!(run.stderr.contains("missing.yaml"), "{run:?}");
+}
+
+#[test]
+fn invalid_settings_exit_2_with_the_module_message() {
+    let dir = scratch();
+    let pod = write(&dir, "good.yaml", GOOD_POD);
+    let settings = write(&dir, "typo.yml", "runAsUsr: 1\n");
+    let run = checker(
+        &[
+            "check",
+            "--settings",
+            settings.to_str().unwrap(),
+            pod.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stdout.is_empty(),
+        "nothing is evaluated under invalid settings: {run:?}"
+    );
+    assert!(
+        run.stderr.contains("typo.yml"),
+        "the error must name the settings file: {run:?}"
+    );
+    assert!(
+        run.stderr.contains("runAsUsr"),
+        "the module's message must name the unknown key: {run:?}"
+    );
+
+    let not_yaml = write(&dir, "broken.yml", "podSecurityContext: [\n");
+    let run = checker(
+        &[
+            "check",
+            "--settings",
+            not_yaml.to_str().unwrap(),
+            pod.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("broken.yml"), "{run:?}");
+}
+
+#[test]
+fn default_settings_are_the_standard_profile() {
+    // No --settings means `{}`, which the module must accept as settings.
+    let dir = scratch();
+    let file = write(&dir, "config.yaml", CONFIG_MAP);
+    let run = checker(&["check", file.to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = scratch();
+    let pod = write(&dir, "good.yaml", GOOD_POD);
+    let pod = pod.to_str().unwrap();
+    for args in [
+        vec!["check"],
+        vec!["verify", pod],
+        vec!["check", "--output", "xml", pod],
+        vec!["check", "--bogus", pod],
+        vec!["check", "--settings"],
+        vec!["check", "--policy", "/nonexistent/policy.wasm", pod],
+    ] {
+        let run = checker(&args, None);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(!run.stderr.is_empty(), "{args:?}: no explanation: {run:?}");
+    }
+    let run = checker(
+        &["check", "--policy", "/nonexistent/policy.wasm", pod],
+        None,
+    );
+    assert!(run.stderr.contains("make wasm"), "{run:?}");
+    let run = checker(&["--help"], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("checker check"), "{run:?}");
+}
+
+#[test]
+fn image_users_is_not_supported_yet() {
+    let dir = scratch();
+    let pod = write(&dir, "good.yaml", GOOD_POD);
+    let users = write(&dir, "users.yaml", "nginx: \"101\"\n");
+    let run = check(
+        &dir,
+        &[
+            "--image-users",
+            users.to_str().unwrap(),
+            pod.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("not supported yet"), "{run:?}");
+}
+
+#[test]
+fn mutate_flag_without_mutation_prints_no_object() {
+    let dir = scratch();
+    let file = write(&dir, "good.yaml", GOOD_POD);
+    let run = check(&dir, &["--mutate", file.to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stdout.contains("mutated"), "{run:?}");
+}
+
+#[test]
+#[ignore = "needs mutation (CONTRACT §4) in the module: remove this line when it lands"]
+fn mutate_flag_prints_the_mutated_object() {
+    let dir = scratch();
+    let settings = write(&dir, "mutating.yml", "mutation:\n  enabled: true\n");
+    let bare = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bare\nspec:\n  containers:\n  - name: app\n    image: registry.k8s.io/pause\n";
+    let file = write(&dir, "bare.yaml", bare);
+    let run = checker(
+        &[
+            "check",
+            "--mutate",
+            "--settings",
+            settings.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("  mutated object:"), "{run:?}");
+    assert!(run.stdout.contains("runAsNonRoot: true"), "{run:?}");
+}
