@@ -249,15 +249,15 @@ pub fn evaluate_request(request_json: &str, settings: &Settings) -> Outcome {
     let Some(object) = req.object else {
         return Outcome::malformed(format!("the {op} request for a {} has no object", gvk.kind));
     };
-    if op == "UPDATE" {
-        if let Some(old) = req.old_object {
-            let (new, old) = (
-                template_spec_value(shape, object),
-                template_spec_value(shape, old),
-            );
-            if new.is_some() && new == old {
-                return Outcome::accept();
-            }
+    if op == "UPDATE"
+        && let Some(old) = req.old_object
+    {
+        let (new, old) = (
+            template_spec_value(shape, object),
+            template_spec_value(shape, old),
+        );
+        if new.is_some() && new == old {
+            return Outcome::accept();
         }
     }
     let (object_meta, template_meta, spec) = match read_object(shape, object) {

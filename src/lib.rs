@@ -29,12 +29,11 @@ static SETTINGS_CACHE: Mutex<Option<(Vec<u8>, Arc<Settings>)>> = Mutex::new(None
 
 /// Compiles settings, reusing the last compilation when the bytes are unchanged.
 pub fn compiled_settings(bytes: &[u8]) -> Result<Arc<Settings>, String> {
-    if let Ok(guard) = SETTINGS_CACHE.lock() {
-        if let Some((cached, s)) = guard.as_ref() {
-            if cached.as_slice() == bytes {
-                return Ok(Arc::clone(s));
-            }
-        }
+    if let Ok(guard) = SETTINGS_CACHE.lock()
+        && let Some((cached, s)) = guard.as_ref()
+        && cached.as_slice() == bytes
+    {
+        return Ok(Arc::clone(s));
     }
     let s = Arc::new(Settings::from_json(bytes)?);
     if let Ok(mut guard) = SETTINGS_CACHE.lock() {

@@ -31,6 +31,10 @@ pub struct Row {
     /// The exception the container or pod was judged against, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<String>,
+    /// Why a pod-level value was judged against the standard although an exception covers
+    /// some containers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// `deny` or `warn`.
     pub action: &'static str,
 }
@@ -136,6 +140,7 @@ pub fn render(t: &Target<'_>, ctx: &Ctx<'_, '_>, found: Vec<Violation>) -> Outco
     let settings = ctx.settings;
     let prefix = t.shape.prefix();
 
+    let pod_note = uncovered_note(ctx);
     // Enforcement, then merge findings of several checks about the same value.
     let mut rows: Vec<Row> = Vec::new();
     for v in found {
@@ -154,8 +159,14 @@ pub fn render(t: &Target<'_>, ctx: &Ctx<'_, '_>, found: Vec<Violation>) -> Outco
             }
             continue;
         }
+        let note = if v.subject == Subject::Pod {
+            pod_note.clone()
+        } else {
+            None
+        };
         rows.push(Row {
             checks: vec![v.check],
+            note,
             container,
             field,
             found: v.found,
@@ -245,6 +256,9 @@ fn rejection_message(what: &str, rows: &[Row]) -> String {
         if let Some(e) = &r.exception {
             let _ = write!(line, " (judged against exception {e:?})");
         }
+        if let Some(n) = &r.note {
+            let _ = write!(line, " ({n})");
+        }
         let _ = write!(line, " Fix: {}.", r.fix);
         let line = truncate(&line, 900);
         if msg.len() + line.len() + RESERVE > MAX_MESSAGE_LEN {
@@ -276,6 +290,32 @@ fn audit_key(name: &str) -> String {
     truncate(&format!("exception.{cleaned}"), 63)
         .trim_end_matches(['-', '_', '.', '…'])
         .to_owned()
+}
+
+/// When some containers are covered by an exception but the pod's own fields are judged
+/// against the standard, says which containers the exception does not cover.
+fn uncovered_note(ctx: &Ctx<'_, '_>) -> Option<String> {
+    if ctx.pod_profile.exception.is_some() {
+        return None;
+    }
+    let covering = ctx
+        .containers()
+        .find_map(|c| ctx.profile_of(&c).exception)?;
+    let name = ctx
+        .settings
+        .exceptions
+        .get(covering)
+        .map(|e| e.name.as_str())
+        .unwrap_or_default();
+    let uncovered: Vec<String> = ctx
+        .containers()
+        .filter(|c| ctx.profile_of(c).exception != Some(covering))
+        .map(|c| format!("{} {:?}", c.kind.noun(), c.container.name.as_ref()))
+        .collect();
+    Some(format!(
+        "pod-level fields are judged against the standard because exception {name:?} does not cover {}; pod-level values apply to every container",
+        uncovered.join(", ")
+    ))
 }
 
 /// Each exception used, with its reason and what it covered.

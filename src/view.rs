@@ -114,7 +114,7 @@ pub struct BorrowedStr<'a>(pub Str<'a>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(BorrowedStr(Cow::<'a, str>::deserialize(d).map(|c| c)?))
+        Ok(BorrowedStr(Cow::<'a, str>::deserialize(d)?))
     }
 }
 
@@ -318,12 +318,14 @@ pub struct HostField<'a> {
 
 /// The volume sources the restricted standard allows. A volume with no source at all is
 /// defaulted to `emptyDir` by the API server before admission, so it counts as allowed.
+/// `image` (a read-only OCI image volume) is allowed by the published standard since v1.33.
 pub const RESTRICTED_ALLOWED_VOLUME_SOURCES: &[&str] = &[
     "configMap",
     "csi",
     "downwardAPI",
     "emptyDir",
     "ephemeral",
+    "image",
     "persistentVolumeClaim",
     "projected",
     "secret",

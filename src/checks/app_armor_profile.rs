@@ -24,38 +24,37 @@ fn allowed_type(t: Option<&str>) -> bool {
 }
 
 fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
-    if ctx.pod_profile.floor_at_least(Level::Baseline) {
-        if let Some(p) = ctx.pod_sc().and_then(|s| s.app_armor_profile.as_ref()) {
-            if !allowed_type(p.type_.as_deref()) {
-                ctx.on_pod(ID, "spec.securityContext.appArmorProfile.type".to_owned())
-                    .found(
-                        p.type_
-                            .as_deref()
-                            .map_or_else(|| super::NOT_SET.to_owned(), quote),
-                    )
-                    .required(REQUIRED)
-                    .fix(FIX)
-                    .push(out);
-            }
-        }
+    if ctx.pod_profile.floor_at_least(Level::Baseline)
+        && let Some(p) = ctx.pod_sc().and_then(|s| s.app_armor_profile.as_ref())
+        && !allowed_type(p.type_.as_deref())
+    {
+        ctx.on_pod(ID, "spec.securityContext.appArmorProfile.type".to_owned())
+            .found(
+                p.type_
+                    .as_deref()
+                    .map_or_else(|| super::NOT_SET.to_owned(), quote),
+            )
+            .required(REQUIRED)
+            .fix(FIX)
+            .push(out);
     }
     for c in ctx.containers() {
         let p = ctx.profile_of(&c);
         if !p.floor_at_least(Level::Baseline) {
             continue;
         }
-        if let Some(a) = c.container.sc().and_then(|s| s.app_armor_profile.as_ref()) {
-            if !allowed_type(a.type_.as_deref()) {
-                ctx.on_container(ID, &c, p, "securityContext.appArmorProfile.type")
-                    .found(
-                        a.type_
-                            .as_deref()
-                            .map_or_else(|| super::NOT_SET.to_owned(), quote),
-                    )
-                    .required(REQUIRED)
-                    .fix(FIX)
-                    .push(out);
-            }
+        if let Some(a) = c.container.sc().and_then(|s| s.app_armor_profile.as_ref())
+            && !allowed_type(a.type_.as_deref())
+        {
+            ctx.on_container(ID, &c, p, "securityContext.appArmorProfile.type")
+                .found(
+                    a.type_
+                        .as_deref()
+                        .map_or_else(|| super::NOT_SET.to_owned(), quote),
+                )
+                .required(REQUIRED)
+                .fix(FIX)
+                .push(out);
         }
     }
     for (container, value) in ctx.meta.annotations.iter().flat_map(|a| a.0.iter()) {

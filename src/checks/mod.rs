@@ -355,14 +355,14 @@ pub fn judge_inheritable<'p, 'a, T: Copy>(
                 .push(out);
         }
     }
-    if let Some(v) = pod_value {
-        if let Some(d) = judge(ctx.pod_profile, Some(v), Scope::Pod { inherited }) {
-            ctx.on_pod(id, format!("spec.{rest}"))
-                .found(show(v))
-                .required(d.required)
-                .fix(d.fix)
-                .push(out);
-        }
+    if let Some(v) = pod_value
+        && let Some(d) = judge(ctx.pod_profile, Some(v), Scope::Pod { inherited })
+    {
+        ctx.on_pod(id, format!("spec.{rest}"))
+            .found(show(v))
+            .required(d.required)
+            .fix(d.fix)
+            .push(out);
     }
 }
 

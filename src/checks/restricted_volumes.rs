@@ -1,5 +1,5 @@
 //! `restrictedVolumes` (Pod Security Standard, restricted): only configMap, csi, downwardAPI,
-//! emptyDir, ephemeral, persistentVolumeClaim, projected and secret volumes. A volume with no
+//! emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes. A volume with no
 //! source at all counts as emptyDir (the API server defaults it before admission); a source
 //! this policy does not know fails closed.
 
@@ -9,7 +9,7 @@ use crate::profile::Level;
 pub const ID: &str = "restrictedVolumes";
 pub const CHECK: Check = Check {
     id: ID,
-    summary: "restricted: only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret volumes",
+    summary: "restricted: only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes",
     run,
 };
 
@@ -21,7 +21,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
         if let Some(source) = &v.restricted_source {
             ctx.on_pod(ID, format!("spec.volumes[{i}].{source}"))
                 .found(format!("volume {} of type {source}", quote(&v.name)))
-                .required("configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected or secret (restricted Pod Security Standard)")
+                .required("configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected or secret (restricted Pod Security Standard)")
                 .fix("use a persistentVolumeClaim (backed by a PersistentVolume of that type) or an emptyDir instead")
                 .push(out);
         }
@@ -42,7 +42,7 @@ mod tests {
                 Case {
                     name: "allowed kinds and a sourceless volume",
                     settings: floor("restricted"),
-                    pod: json!({"containers": [c], "volumes": [{"name": "a"}, {"name": "b", "emptyDir": {}}, {"name": "c", "secret": {"secretName": "s"}}, {"name": "d", "projected": {"sources": []}}, {"name": "e", "csi": {"driver": "x"}}, {"name": "f", "ephemeral": {}}]}),
+                    pod: json!({"containers": [c], "volumes": [{"name": "a"}, {"name": "b", "emptyDir": {}}, {"name": "c", "secret": {"secretName": "s"}}, {"name": "d", "projected": {"sources": []}}, {"name": "e", "csi": {"driver": "x"}}, {"name": "f", "ephemeral": {}}, {"name": "g", "image": {"reference": "registry.io/data:1"}}]}),
                     want: &[],
                 },
                 Case {

@@ -41,15 +41,15 @@ fn required(field: &str) -> &'static str {
 const FIX: &str = "remove the custom SELinux user, role or type; the runtime assigns container_t";
 
 fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
-    if ctx.pod_profile.floor_at_least(Level::Baseline) {
-        if let Some(o) = ctx.pod_sc().and_then(|s| s.se_linux_options.as_ref()) {
-            for (f, v) in bad(o) {
-                ctx.on_pod(ID, format!("spec.securityContext.seLinuxOptions.{f}"))
-                    .found(quote(v))
-                    .required(required(f))
-                    .fix(FIX)
-                    .push(out);
-            }
+    if ctx.pod_profile.floor_at_least(Level::Baseline)
+        && let Some(o) = ctx.pod_sc().and_then(|s| s.se_linux_options.as_ref())
+    {
+        for (f, v) in bad(o) {
+            ctx.on_pod(ID, format!("spec.securityContext.seLinuxOptions.{f}"))
+                .found(quote(v))
+                .required(required(f))
+                .fix(FIX)
+                .push(out);
         }
     }
     for c in ctx.containers() {

@@ -48,7 +48,11 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
                 return None;
             }
             demand(
-                format!("one of {}", types.join(", ")),
+                if types.len() == 1 {
+                    types.join("")
+                } else {
+                    format!("one of {}", types.join(", "))
+                },
                 format!(
                     "set seccompProfile: {{type: {}}} in the pod's securityContext",
                     types.first().map_or("RuntimeDefault", String::as_str)

@@ -94,10 +94,10 @@ fn validate_domain(domain: &str) -> Result<(), String> {
         Some((h, p)) if !h.ends_with(']') || domain.starts_with('[') => (h, Some(p)),
         _ => (domain, None),
     };
-    if let Some(p) = port {
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("registry port {p:?} is not a number"));
-        }
+    if let Some(p) = port
+        && (p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!("registry port {p:?} is not a number"));
     }
     let ok = if host.starts_with('[') && host.ends_with(']') {
         host.len() > 2

@@ -354,10 +354,10 @@ fn compile(raw: RawSettings) -> Result<Settings, String> {
                     d.mount_path
                 ));
             }
-            if let Some(q) = &d.size_limit {
-                if !is_quantity(q) {
-                    errors.push(format!("mutation.writableDirectories[{i}].sizeLimit: {q:?} is not a Kubernetes quantity such as 100Mi"));
-                }
+            if let Some(q) = &d.size_limit
+                && !is_quantity(q)
+            {
+                errors.push(format!("mutation.writableDirectories[{i}].sizeLimit: {q:?} is not a Kubernetes quantity such as 100Mi"));
             }
         }
     }
@@ -365,12 +365,13 @@ fn compile(raw: RawSettings) -> Result<Settings, String> {
         if iu.verify == Some(true) {
             errors.push("imageUser.verify: image-user verification is not supported yet by this release of the policy; remove `imageUser` or set verify: false".into());
         }
-        if let Some(mode) = &iu.on_lookup_failure {
-            if mode != "warn" && mode != "deny" {
-                errors.push(format!(
-                    "imageUser.onLookupFailure: {mode:?} is not one of warn, deny"
-                ));
-            }
+        if let Some(mode) = &iu.on_lookup_failure
+            && mode != "warn"
+            && mode != "deny"
+        {
+            errors.push(format!(
+                "imageUser.onLookupFailure: {mode:?} is not one of warn, deny"
+            ));
         }
     }
 
@@ -562,11 +563,11 @@ fn apply_pod_block(p: &mut Profile, b: &RawPodSecurityContext, mark: bool) {
         p.fs_group = Some(v.clone());
         set(p, Fields::FS_GROUP);
     }
-    if let Some(s) = &b.seccomp_profile {
-        if let Some(t) = &s.type_ {
-            p.seccomp_types = Some(t.0.clone());
-            set(p, Fields::SECCOMP);
-        }
+    if let Some(s) = &b.seccomp_profile
+        && let Some(t) = &s.type_
+    {
+        p.seccomp_types = Some(t.0.clone());
+        set(p, Fields::SECCOMP);
     }
 }
 
@@ -604,14 +605,13 @@ fn apply_container_block(p: &mut Profile, b: &RawSecurityContext, mark: bool) {
 /// Rules that hold for any profile after the merge: what the kubelet refuses, or what would
 /// mean something else than it says.
 fn check_profile(p: &Profile, label: &str, errors: &mut Errors) {
-    if p.run_as_non_root == Some(true) {
-        if let Some(r) = &p.run_as_user {
-            if r.requires_root() {
-                errors.push(format!(
+    if p.run_as_non_root == Some(true)
+        && let Some(r) = &p.run_as_user
+        && r.requires_root()
+    {
+        errors.push(format!(
                     "{label}: runAsNonRoot: true with runAsUser: 0 after merging over the standard; the kubelet refuses such a pod (CreateContainerConfigError: container has runAsNonRoot and image will run as root). Override ALL security context fields together: runAsNonRoot: false with runAsUser: 0 (the Helm deep-merge lesson)"
                 ));
-            }
-        }
     }
     for (field, rule) in [
         ("podSecurityContext.runAsUser", &p.run_as_user),
@@ -625,10 +625,10 @@ fn check_profile(p: &Profile, label: &str, errors: &mut Errors) {
                 ));
             }
             Some(IdRule::Range { min, max }) => {
-                if let (Some(a), Some(b)) = (min, max) {
-                    if a > b {
-                        errors.push(format!("{label}: {field}: min {a} is greater than max {b}"));
-                    }
+                if let (Some(a), Some(b)) = (min, max)
+                    && a > b
+                {
+                    errors.push(format!("{label}: {field}: min {a} is greater than max {b}"));
                 }
                 if min.is_some_and(|v| v < 0) || max.is_some_and(|v| v < 0) {
                     errors.push(format!(
