@@ -243,26 +243,45 @@ fn rejection_message(what: &str, rows: &[Row]) -> String {
         "{what} violates the security-context policy ({n} {}):",
         if n == 1 { "violation" } else { "violations" }
     );
+    // One line per distinct finding; the containers and fields it concerns are listed together.
+    let mut groups: Vec<(&Row, Vec<&Row>)> = Vec::new();
+    for r in rows {
+        match groups.iter_mut().find(|(head, _)| {
+            head.checks == r.checks
+                && head.found == r.found
+                && head.required == r.required
+                && head.fix == r.fix
+                && head.exception == r.exception
+                && head.note == r.note
+        }) {
+            Some((_, members)) => members.push(r),
+            None => groups.push((r, vec![r])),
+        }
+    }
     const RESERVE: usize = 160;
-    for (i, r) in rows.iter().enumerate() {
+    let mut shown = 0;
+    for (head, members) in &groups {
+        let who: Vec<&str> = members.iter().map(|m| m.container.as_str()).collect();
+        let fields: Vec<&str> = members.iter().map(|m| m.field.as_str()).collect();
         let mut line = format!(
-            "\n- [{}] {}: {} is {}; required: {}.",
-            r.checks.join(", "),
-            r.container,
-            r.field,
-            r.found,
-            r.required
+            "\n- [{}] {}: {} {} {}; required: {}.",
+            head.checks.join(", "),
+            who.join(", "),
+            fields.join(", "),
+            if fields.len() == 1 { "is" } else { "are" },
+            head.found,
+            head.required
         );
-        if let Some(e) = &r.exception {
+        if let Some(e) = &head.exception {
             let _ = write!(line, " (judged against exception {e:?})");
         }
-        if let Some(n) = &r.note {
-            let _ = write!(line, " ({n})");
+        if let Some(note) = &head.note {
+            let _ = write!(line, " ({note})");
         }
-        let _ = write!(line, " Fix: {}.", r.fix);
+        let _ = write!(line, " Fix: {}.", head.fix);
         let line = truncate(&line, 900);
         if msg.len() + line.len() + RESERVE > MAX_MESSAGE_LEN {
-            let more = n - i;
+            let more = n - shown;
             let _ = write!(
                 msg,
                 "\n… and {more} more {}; fix the ones above, or run the offline checker for the full list.",
@@ -271,6 +290,7 @@ fn rejection_message(what: &str, rows: &[Row]) -> String {
             break;
         }
         msg.push_str(&line);
+        shown += members.len();
     }
     msg
 }
