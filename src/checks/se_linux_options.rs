@@ -1,6 +1,6 @@
 //! `seLinuxOptions` (Pod Security Standard, baseline): `seLinuxOptions.type` on the pod or a
-//! container must be empty or one of `container_t`, `container_init_t`, `container_kvm_t`;
-//! `user` and `role` must not be set. (The v1.37 fixtures and check accept exactly these types.)
+//! container must be empty or one of `container_t`, `container_init_t`, `container_kvm_t`,
+//! `container_engine_t` (allowed since v1.31); `user` and `role` must not be set.
 
 use super::{Check, Ctx, Violation, quote};
 use crate::profile::Level;
@@ -13,7 +13,13 @@ pub const CHECK: Check = Check {
     run,
 };
 
-pub const ALLOWED_TYPES: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];
+pub const ALLOWED_TYPES: &[&str] = &[
+    "",
+    "container_t",
+    "container_init_t",
+    "container_kvm_t",
+    "container_engine_t",
+];
 
 /// Returns the offending (sub-field, value) pairs.
 fn bad<'x>(o: &'x SeLinuxOptions<'_>) -> Vec<(&'static str, &'x str)> {
@@ -32,7 +38,7 @@ fn bad<'x>(o: &'x SeLinuxOptions<'_>) -> Vec<(&'static str, &'x str)> {
 
 fn required(field: &str) -> &'static str {
     if field == "type" {
-        "empty, container_t, container_init_t or container_kvm_t (baseline Pod Security Standard)"
+        "empty, container_t, container_init_t, container_kvm_t or container_engine_t (baseline Pod Security Standard)"
     } else {
         "unset (baseline Pod Security Standard)"
     }
