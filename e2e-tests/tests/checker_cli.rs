@@ -326,15 +326,23 @@ fn several_files_and_directories() {
         None,
     );
     assert_eq!(run.code, 1, "{run:?}");
-    let verdicts: Vec<&str> = run.stdout.lines().filter(|l| !l.starts_with(' ')).collect();
-    assert_eq!(
-        verdicts,
-        [
-            "ACCEPTED Pod default/good",
-            "ACCEPTED ConfigMap default/settings",
-            "REJECTED Pod data/bad"
-        ]
-    );
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.is_empty())
+        .collect();
+    let expected = [
+        format!("==> {} <==", manifests.join("a-good.yaml").display()),
+        "ACCEPTED Pod default/good".to_owned(),
+        format!(
+            "==> {} <==",
+            manifests.join("nested/b-config.yml").display()
+        ),
+        "ACCEPTED ConfigMap default/settings".to_owned(),
+        format!("==> {} <==", extra.display()),
+        "REJECTED Pod data/bad".to_owned(),
+    ];
+    assert_eq!(lines, expected, "{run:?}");
 }
 
 #[test]

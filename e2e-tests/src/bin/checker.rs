@@ -29,9 +29,15 @@ Options:
   --output text|json    output format (default: text)
   --mutate              print the mutated object when the policy mutates
   --image-users FILE    answer image-user lookups from FILE (image: user) with no network
+                        (not supported yet: arrives with image-user verification)
   --policy PATH         policy module (default: $SCP_POLICY_WASM, else annotated-policy.wasm
                         in the repository the checker was built from)
   -h, --help            this help
+
+Text output: `ACCEPTED|REJECTED Kind namespace/name`, then the policy's message indented,
+`warning:` and `audit:` lines; with several inputs, `==> FILE <==` before each.
+JSON output: an array of {source, index (document number, from 1), item (position in a
+List, or null), kind, namespace, name, response (the policy's answer)}.
 
 Exit status: 0 all accepted, 1 something rejected, 2 bad input or settings.";
 
@@ -290,7 +296,10 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
 
     let mut errors = Vec::new();
     let mut entries = Vec::new();
-    for (label, text) in read_inputs(&opts.inputs, &mut errors) {
+    let texts = read_inputs(&opts.inputs, &mut errors);
+    // With several sources, text output names each before its verdicts, as `head` does.
+    let headers = texts.len() > 1 && opts.output == Output::Text;
+    for (label, text) in texts {
         match input::entries_from_text(&text, &label, &opts.namespace) {
             Ok(found) => {
                 if found.is_empty() {
@@ -306,7 +315,14 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
     let mut out = stdout.lock();
     let mut rejected = false;
     let mut results = Vec::new();
+    let mut current_source: Option<&str> = None;
     for entry in &entries {
+        if headers && current_source != Some(entry.source.as_str()) {
+            let blank = if current_source.is_some() { "\n" } else { "" };
+            writeln!(out, "{blank}==> {} <==", entry.source)
+                .map_err(|e| Fatal(format!("stdout: {e}")))?;
+            current_source = Some(entry.source.as_str());
+        }
         let response = match host.validate(&entry.request, &settings) {
             Ok(r) => r,
             Err(e) => {

@@ -1,0 +1,64 @@
+# security-context-policy
+#
+#   make wasm       policy.wasm and annotated-policy.wasm (the module Kubewarden runs)
+#   make examples   run the checker on every example manifest with examples/settings/matih.yml
+#   make test       every test: unit tests of the core, PSS conformance, e2e through the wasm
+#   make lint       rustfmt and clippy, as CI runs them
+#   make clean      remove build output
+#
+# The wasm module is built once per make run and reused by every target that needs it.
+
+CARGO       ?= cargo
+RUSTUP      ?= rustup
+WASM_TARGET := wasm32-wasip1
+WASM_BUILD  := target/$(WASM_TARGET)/release/security_context_policy.wasm
+SETTINGS    ?= examples/settings/matih.yml
+MANIFESTS   ?= examples/manifests
+CHECKER     := target/debug/checker
+
+.DEFAULT_GOAL := help
+.PHONY: help wasm wasm-target checker examples test lint fmt clean
+
+help:
+	@sed -n '3,8p' Makefile | sed 's/^# *//'
+
+# Install the wasm target when a rustup toolchain lacks it (a no-op otherwise).
+wasm-target:
+	@if command -v $(RUSTUP) >/dev/null 2>&1; then \
+	  $(RUSTUP) target list --installed | grep -qx '$(WASM_TARGET)' || $(RUSTUP) target add $(WASM_TARGET); \
+	fi
+
+# policy.wasm: the release build of the crate at the root.
+# annotated-policy.wasm: policy.wasm + policy-metadata.yml + README.md, like `kwctl annotate`.
+wasm: wasm-target
+	$(CARGO) build --release --target $(WASM_TARGET) --lib -p security-context-policy
+	cp $(WASM_BUILD) policy.wasm
+	$(CARGO) run --quiet -p e2e-tests --bin annotate -- \
+	  --wasm policy.wasm --metadata policy-metadata.yml --usage README.md --output annotated-policy.wasm
+	@ls -l policy.wasm annotated-policy.wasm
+
+checker:
+	$(CARGO) build -p e2e-tests --bin checker
+
+# Every verdict is printed. The violating examples are rejected on purpose, so exit status 1
+# (something rejected) is expected; status 2 (bad input or settings, or a policy failure) fails.
+examples: wasm checker
+	@status=0; \
+	$(CHECKER) check --policy annotated-policy.wasm --settings $(SETTINGS) $(MANIFESTS) || status=$$?; \
+	if [ $$status -gt 1 ]; then echo "checker failed with status $$status" >&2; exit $$status; fi; \
+	echo "examples: checker exit status $$status (1 = some example rejected, as the violating ones must be)"
+
+test: wasm
+	$(CARGO) test --workspace
+
+lint: wasm-target
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) -p security-context-policy -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean
+	rm -f policy.wasm annotated-policy.wasm
