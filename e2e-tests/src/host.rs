@@ -286,6 +286,7 @@ pub fn oci_manifest_config_response(user: &str) -> Vec<u8> {
 pub struct PolicyModule {
     pre: WasmtimeEngineProviderPre,
     label: String,
+    deadline_ticks: u64,
 }
 
 impl fmt::Debug for PolicyModule {
@@ -331,7 +332,16 @@ impl PolicyModule {
         Ok(PolicyModule {
             pre,
             label: label.to_owned(),
+            deadline_ticks: DEADLINE_TICKS,
         })
+    }
+
+    /// Interrupt guest calls (and the guest's init) that run longer than about `timeout`
+    /// (default 30 s; the resolution is 100 ms). Applies to instances created afterwards.
+    pub fn with_call_timeout(mut self, timeout: Duration) -> Self {
+        let ticks = timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
+        self.deadline_ticks = u64::try_from(ticks).unwrap_or(u64::MAX);
+        self
     }
 
     /// Where the module came from.
@@ -347,8 +357,8 @@ impl PolicyModule {
     /// A fresh instance whose host calls go to `calls`.
     pub fn instantiate_with(&self, calls: Arc<HostCalls>) -> Result<PolicyHost, HostError> {
         let deadlines = EpochDeadlines {
-            wapc_init: DEADLINE_TICKS,
-            wapc_func: DEADLINE_TICKS,
+            wapc_init: self.deadline_ticks,
+            wapc_func: self.deadline_ticks,
         };
         let engine = self
             .pre
