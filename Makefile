@@ -48,8 +48,9 @@ examples: wasm checker
 	if [ $$status -gt 1 ]; then echo "checker failed with status $$status" >&2; exit $$status; fi; \
 	echo "examples: checker exit status $$status (1 = some example rejected, as the violating ones must be)"
 
+# --no-fail-fast: a failing suite must not hide the verdicts of the suites after it.
 test: wasm
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --no-fail-fast
 
 lint: wasm-target
 	$(CARGO) fmt --all -- --check
