@@ -172,12 +172,15 @@ impl HostCalls {
     }
 
     /// Answer OCI lookups from a table image → configured `User` (as in the image config; `""`
-    /// for an image with no USER). An image missing from the table gets a lookup error, as an
-    /// unreachable registry would.
+    /// for an image with no USER). The image is looked up as the pod names it, then without its
+    /// tag or digest, so `nginx` answers for `nginx:1.27`. An image missing from the table gets
+    /// a lookup error, as an unreachable registry would.
     pub fn with_image_users(self, table: BTreeMap<String, String>) -> Self {
-        self.with_oci_handler(move |image| match table.get(image) {
-            Some(user) => Ok(oci_manifest_config_response(user)),
-            None => Err(format!("no such image in the image-user table: {image}")),
+        self.with_oci_handler(move |image| {
+            match table.get(image).or_else(|| table.get(repository_of(image))) {
+                Some(user) => Ok(oci_manifest_config_response(user)),
+                None => Err(format!("no such image in the image-user table: {image}")),
+            }
         })
     }
 
@@ -251,6 +254,15 @@ impl HostCalls {
                 "host capability {binding}/{namespace}/{operation} is not available"
             )),
         }
+    }
+}
+
+/// An image reference without its tag or digest: `reg:5000/a/b:1@sha256:…` → `reg:5000/a/b`.
+pub fn repository_of(image: &str) -> &str {
+    let without_digest = image.split_once('@').map_or(image, |(repo, _)| repo);
+    match without_digest.rfind(':') {
+        Some(colon) if !without_digest[colon..].contains('/') => &without_digest[..colon],
+        _ => without_digest,
     }
 }
 
@@ -465,5 +477,26 @@ impl PolicyHost {
             error: e.to_string(),
             body: String::from_utf8_lossy(&body).into_owned(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repository_of;
+
+    #[test]
+    fn repositories() {
+        assert_eq!(repository_of("nginx"), "nginx");
+        assert_eq!(repository_of("nginx:1.27"), "nginx");
+        assert_eq!(
+            repository_of("reg.io:5000/team/app"),
+            "reg.io:5000/team/app"
+        );
+        assert_eq!(
+            repository_of("reg.io:5000/team/app:v2"),
+            "reg.io:5000/team/app"
+        );
+        assert_eq!(repository_of("app@sha256:abc"), "app");
+        assert_eq!(repository_of("app:1@sha256:abc"), "app");
     }
 }

@@ -1,6 +1,7 @@
 //! Reading what people feed the checker: multi-document YAML or JSON holding plain objects,
 //! `List`s, AdmissionRequests or AdmissionReviews.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -296,6 +297,39 @@ pub fn parse_settings(text: &str, source: &str) -> Result<Value, InputError> {
     Ok(settings)
 }
 
+/// An image-user table (`--image-users`): a mapping image → the `User` its config names, as a
+/// string or a number; `""` or null for an image with no USER (which runs as root).
+pub fn parse_image_users(text: &str, source: &str) -> Result<BTreeMap<String, String>, InputError> {
+    let err = |message: String| InputError {
+        source: source.to_owned(),
+        document: Some(1),
+        message,
+    };
+    let table = match parse_settings(text, source)? {
+        Value::Object(map) => map,
+        _ => return Err(err("expected a mapping image: user".to_owned())),
+    };
+    let mut out = BTreeMap::new();
+    for (image, user) in table {
+        let user = match user {
+            Value::String(s) => s,
+            Value::Number(n) if n.is_u64() => n.to_string(),
+            Value::Null => String::new(),
+            other => {
+                return Err(err(format!(
+                    "image {image:?}: the user must be a string or a non-negative integer, found {}",
+                    type_name(&other)
+                )));
+            }
+        };
+        if image.trim().is_empty() {
+            return Err(err("an empty image name".to_owned()));
+        }
+        out.insert(image, user);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,6 +426,23 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn image_user_tables() {
+        let table = parse_image_users(
+            "nginx: \"101\"\npostgres: 999\nbusybox: ''\nscratch: null\n",
+            "u",
+        )
+        .unwrap();
+        assert_eq!(table["nginx"], "101");
+        assert_eq!(table["postgres"], "999");
+        assert_eq!(table["busybox"], "");
+        assert_eq!(table["scratch"], "");
+        assert!(parse_image_users("nginx: -1\n", "u").is_err());
+        assert!(parse_image_users("nginx: [a]\n", "u").is_err());
+        assert!(parse_image_users("- nginx\n", "u").is_err());
+        assert!(parse_image_users("", "u").unwrap().is_empty());
     }
 
     #[test]

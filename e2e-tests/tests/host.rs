@@ -139,10 +139,17 @@ fn oci_lookups_come_from_the_table_and_are_counted() {
         serde_json::from_slice(&host.call("oci", br#""busybox""#).unwrap()).unwrap();
     assert_eq!(answer["config"]["config"]["User"], "");
 
+    let tagged: Value =
+        serde_json::from_slice(&host.call("oci", br#""nginx:1.27""#).unwrap()).unwrap();
+    assert_eq!(
+        tagged["config"]["config"]["User"], "101",
+        "a table entry without tag answers every tag"
+    );
+
     let error = guest_error(host.call("oci", br#""ghcr.io/unknown/image:1""#));
     assert!(error.contains("ghcr.io/unknown/image:1"), "{error}");
 
-    assert_eq!(calls.oci_lookups(), 3);
+    assert_eq!(calls.oci_lookups(), 4);
     let recorded = calls.calls();
     assert_eq!(recorded[0].binding, "kubewarden");
     assert_eq!(recorded[0].namespace, "oci");
