@@ -5,6 +5,8 @@
 //! runs, and `crate::verdict` renders what they found.
 
 use crate::checks::{self, Ctx, Violation};
+use crate::image_user::{self, ImageUserLookup, ImageUsers};
+use crate::mutate;
 use crate::profile::Profile;
 use crate::settings::Settings;
 use crate::settings::image::parse_image;
@@ -116,9 +118,8 @@ pub struct Target<'a> {
 /// Reads the object of a request into the view of its shape.
 fn read_object<'a>(
     shape: Shape,
-    raw: &'a RawValue,
+    text: &'a str,
 ) -> Result<(Option<ObjectMeta<'a>>, ObjectMeta<'a>, PodSpec<'a>), String> {
-    let text = raw.get();
     let missing = |what: &str| format!("the object has no {what}");
     match shape {
         Shape::Pod => {
@@ -224,7 +225,11 @@ pub fn run_checks(ctx: &Ctx<'_, '_>) -> Vec<Violation> {
 }
 
 /// Evaluates a `validate` payload against already compiled settings.
-pub fn evaluate_request(request_json: &str, settings: &Settings) -> Outcome {
+pub fn evaluate_request(
+    request_json: &str,
+    settings: &Settings,
+    lookup: &mut dyn ImageUserLookup,
+) -> Outcome {
     let req: Request = match serde_json::from_str(request_json) {
         Ok(r) => r,
         Err(e) => {
@@ -260,10 +265,53 @@ pub fn evaluate_request(request_json: &str, settings: &Settings) -> Outcome {
             return Outcome::accept();
         }
     }
-    let (object_meta, template_meta, spec) = match read_object(shape, object) {
-        Ok(x) => x,
-        Err(e) => return Outcome::malformed(format!("{} could not be read: {e}", gvk.kind)),
+    let kind = gvk.kind.to_string();
+    let target = match build_target(shape, &kind, object.get(), &req) {
+        Ok(t) => t,
+        Err(e) => return Outcome::malformed(e),
     };
+    // Pods are immutable once created (an UPDATE could not take the edits); workload templates
+    // can be filled in on CREATE and UPDATE.
+    let may_mutate = op == "CREATE" || shape != Shape::Pod;
+    if settings.mutation.enabled && may_mutate {
+        let edits = mutate::plan(
+            shape,
+            settings,
+            &target.namespace,
+            &target.template_meta,
+            &target.spec,
+        );
+        if !edits.is_empty() {
+            let mut value: serde_json::Value = match serde_json::from_str(object.get()) {
+                Ok(v) => v,
+                Err(e) => return Outcome::malformed(format!("{kind} could not be read: {e}")),
+            };
+            if mutate::apply(&mut value, &edits) {
+                let text = value.to_string();
+                let mutated = match build_target(shape, &kind, &text, &req) {
+                    Ok(t) => t,
+                    Err(e) => return Outcome::malformed(e),
+                };
+                let mut out = evaluate_target(&mutated, settings, lookup);
+                if out.accepted {
+                    out.mutated_object = Some(value);
+                }
+                return out;
+            }
+        }
+    }
+    evaluate_target(&target, settings, lookup)
+}
+
+/// Reads the object text into a target, with the request's namespace and name.
+fn build_target<'a>(
+    shape: Shape,
+    kind: &str,
+    text: &'a str,
+    req: &Request<'_>,
+) -> Result<Target<'a>, String> {
+    let (object_meta, template_meta, spec) =
+        read_object(shape, text).map_err(|e| format!("{kind} could not be read: {e}"))?;
     let own_meta = object_meta.as_ref().unwrap_or(&template_meta);
     let namespace = req
         .namespace
@@ -280,27 +328,36 @@ pub fn evaluate_request(request_json: &str, settings: &Settings) -> Outcome {
         .map(str::to_owned)
         .or_else(|| own_meta.generate_name.as_deref().map(|g| format!("{g}*")))
         .unwrap_or_else(|| "(unnamed)".to_owned());
-    let target = Target {
+    Ok(Target {
         shape,
-        kind: gvk.kind.to_string(),
+        kind: kind.to_owned(),
         namespace,
         name,
         template_meta,
         spec,
-    };
-    evaluate_target(&target, settings)
+    })
 }
 
 /// Evaluates a pod (or workload template) already read.
-pub fn evaluate_target(t: &Target<'_>, settings: &Settings) -> Outcome {
+pub fn evaluate_target(
+    t: &Target<'_>,
+    settings: &Settings,
+    lookup: &mut dyn ImageUserLookup,
+) -> Outcome {
     let (container_profiles, pod_profile) =
         select_profiles(settings, &t.namespace, &t.template_meta, &t.spec);
+    let image_users = if settings.image_user.verify {
+        image_user::resolve(&t.spec, lookup)
+    } else {
+        ImageUsers::new()
+    };
     let ctx = Ctx {
         pod: &t.spec,
         meta: &t.template_meta,
         settings,
         container_profiles,
         pod_profile,
+        image_users: &image_users,
     };
     let violations = run_checks(&ctx);
     verdict::render(t, &ctx, violations)

@@ -11,6 +11,8 @@
 
 pub mod checks;
 pub mod evaluate;
+pub mod image_user;
+pub mod mutate;
 pub mod profile;
 pub mod settings;
 pub mod verdict;
@@ -42,8 +44,14 @@ pub fn compiled_settings(bytes: &[u8]) -> Result<Arc<Settings>, String> {
     Ok(s)
 }
 
-/// Evaluates a Kubewarden `validate` payload (`{"request": …, "settings": …}`).
+/// Evaluates a Kubewarden `validate` payload (`{"request": …, "settings": …}`) in a runtime
+/// without an OCI capability (image-user lookups fail, as `imageUser.onLookupFailure` says).
 pub fn evaluate(payload: &[u8]) -> Outcome {
+    evaluate_with(payload, &mut image_user::NoLookup)
+}
+
+/// Evaluates a `validate` payload, reading image users through `lookup`.
+pub fn evaluate_with(payload: &[u8], lookup: &mut dyn image_user::ImageUserLookup) -> Outcome {
     let (request, settings) = match evaluate::split_payload(payload) {
         Ok(x) => x,
         Err(e) => return Outcome::malformed(e),
@@ -59,12 +67,17 @@ pub fn evaluate(payload: &[u8]) -> Outcome {
             );
         }
     };
-    evaluate::evaluate_request(request, &settings)
+    evaluate::evaluate_request(request, &settings, lookup)
 }
 
 /// The waPC `validate` entry point: returns Kubewarden's `ValidationResponse` JSON.
 pub fn validate(payload: &[u8]) -> Vec<u8> {
     evaluate(payload).to_response_json()
+}
+
+/// `validate`, reading image users through `lookup`.
+pub fn validate_with(payload: &[u8], lookup: &mut dyn image_user::ImageUserLookup) -> Vec<u8> {
+    evaluate_with(payload, lookup).to_response_json()
 }
 
 /// The waPC `validate_settings` entry point: returns `{"valid": bool, "message": …}`.
@@ -75,15 +88,25 @@ pub fn validate_settings(payload: &[u8]) -> Vec<u8> {
         #[serde(skip_serializing_if = "Option::is_none")]
         message: Option<String>,
     }
-    let r = match Settings::from_json(payload) {
-        Ok(_) => Response {
-            valid: true,
-            message: None,
-        },
-        Err(e) => Response {
+    let r = if payload.trim_ascii().is_empty() {
+        Response {
             valid: false,
-            message: Some(e),
-        },
+            message: Some(
+                "the settings payload is empty; send a JSON object ({} for the standard)"
+                    .to_owned(),
+            ),
+        }
+    } else {
+        match Settings::from_json(payload) {
+            Ok(_) => Response {
+                valid: true,
+                message: None,
+            },
+            Err(e) => Response {
+                valid: false,
+                message: Some(e),
+            },
+        }
     };
     serde_json::to_vec(&r).unwrap_or_else(|_| {
         br#"{"valid":false,"message":"could not encode the response"}"#.to_vec()

@@ -6,7 +6,7 @@ use crate::checks::{Action, Ctx, Severity, Subject, Violation};
 use crate::evaluate::Target;
 use crate::settings::Settings;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 /// The API server's limit for one warning.
@@ -51,6 +51,9 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub audit_annotations: BTreeMap<String, String>,
+    /// The whole object with the policy's edits, only when mutation changed something.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mutated_object: Option<serde_json::Value>,
     /// Every finding, denials first (not part of Kubewarden's response).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<Row>,
@@ -64,6 +67,8 @@ struct ValidationResponse<'o> {
     message: Option<&'o str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mutated_object: Option<&'o serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     audit_annotations: Option<&'o BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,6 +106,7 @@ impl Outcome {
             accepted: self.accepted,
             message: self.message.as_deref(),
             code: self.code,
+            mutated_object: self.mutated_object.as_ref(),
             audit_annotations: (!self.audit_annotations.is_empty())
                 .then_some(&self.audit_annotations),
             warnings: (!self.warnings.is_empty()).then_some(&self.warnings[..]),
@@ -143,6 +149,8 @@ pub fn render(t: &Target<'_>, ctx: &Ctx<'_, '_>, found: Vec<Violation>) -> Outco
     let pod_note = uncovered_note(ctx);
     // Enforcement, then merge findings of several checks about the same value.
     let mut rows: Vec<Row> = Vec::new();
+    // Index of the row for (field, container, found, action): linear however many findings.
+    let mut index: HashMap<(String, String, String, &'static str), usize> = HashMap::new();
     for v in found {
         let action = match (settings.action(v.check), v.severity) {
             (Action::Off, _) => continue,
@@ -151,14 +159,14 @@ pub fn render(t: &Target<'_>, ctx: &Ctx<'_, '_>, found: Vec<Violation>) -> Outco
         };
         let field = format!("{prefix}{}", v.field);
         let container = describe_subject(&v.subject);
-        if let Some(existing) = rows.iter_mut().find(|r| {
-            r.field == field && r.container == container && r.found == v.found && r.action == action
-        }) {
+        let key = (field.clone(), container.clone(), v.found.clone(), action);
+        if let Some(existing) = index.get(&key).and_then(|&i| rows.get_mut(i)) {
             if !existing.checks.contains(&v.check) {
                 existing.checks.push(v.check);
             }
             continue;
         }
+        index.insert(key, rows.len());
         let note = if v.subject == Subject::Pod {
             pod_note.clone()
         } else {
@@ -244,31 +252,52 @@ fn rejection_message(what: &str, rows: &[Row]) -> String {
         if n == 1 { "violation" } else { "violations" }
     );
     // One line per distinct finding; the containers and fields it concerns are listed together.
+    type GroupKey<'r> = (
+        &'r [&'static str],
+        &'r str,
+        &'r str,
+        &'r str,
+        Option<&'r str>,
+        Option<&'r str>,
+    );
     let mut groups: Vec<(&Row, Vec<&Row>)> = Vec::new();
+    let mut index: HashMap<GroupKey<'_>, usize> = HashMap::new();
     for r in rows {
-        match groups.iter_mut().find(|(head, _)| {
-            head.checks == r.checks
-                && head.found == r.found
-                && head.required == r.required
-                && head.fix == r.fix
-                && head.exception == r.exception
-                && head.note == r.note
-        }) {
+        let key = (
+            &r.checks[..],
+            r.found.as_str(),
+            r.required.as_str(),
+            r.fix.as_str(),
+            r.exception.as_deref(),
+            r.note.as_deref(),
+        );
+        match index.get(&key).and_then(|&i| groups.get_mut(i)) {
             Some((_, members)) => members.push(r),
-            None => groups.push((r, vec![r])),
+            None => {
+                index.insert(key, groups.len());
+                groups.push((r, vec![r]));
+            }
         }
     }
     const RESERVE: usize = 160;
     let mut shown = 0;
     for (head, members) in &groups {
-        let who: Vec<&str> = members.iter().map(|m| m.container.as_str()).collect();
-        let fields: Vec<&str> = members.iter().map(|m| m.field.as_str()).collect();
+        // Long lists are cut: the line is bounded anyway.
+        let who: Vec<&str> = members
+            .iter()
+            .take(20)
+            .map(|m| m.container.as_str())
+            .collect();
+        let mut fields: Vec<&str> = members.iter().take(20).map(|m| m.field.as_str()).collect();
+        if members.len() > 20 {
+            fields.push("…");
+        }
         let mut line = format!(
             "\n- [{}] {}: {} {} {}; required: {}.",
             head.checks.join(", "),
             who.join(", "),
             fields.join(", "),
-            if fields.len() == 1 { "is" } else { "are" },
+            if members.len() == 1 { "is" } else { "are" },
             head.found,
             head.required
         );

@@ -282,6 +282,15 @@ pub struct Container<'a> {
     pub readiness_probe: Option<Handler<'a>>,
     #[serde(borrow, default)]
     pub startup_probe: Option<Handler<'a>>,
+    #[serde(borrow, default)]
+    pub volume_mounts: Option<Vec<VolumeMount<'a>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeMount<'a> {
+    #[serde(borrow, default)]
+    pub mount_path: Str<'a>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -25,6 +25,7 @@ pub mod host_path_volumes;
 pub mod host_ports;
 pub mod host_probes_and_host_lifecycle;
 pub mod host_process;
+pub mod image_user;
 pub mod privileged;
 pub mod proc_mount;
 pub mod proc_mount_restricted;
@@ -77,6 +78,7 @@ pub const REGISTRY: &[Check] = &[
     read_only_root_filesystem::CHECK,
     capabilities::CHECK,
     consistency::CHECK,
+    image_user::CHECK,
     host_process::CHECK,
     host_namespaces::CHECK,
     privileged::CHECK,
@@ -106,6 +108,7 @@ pub const IDS: &[&str] = &[
     read_only_root_filesystem::ID,
     capabilities::ID,
     consistency::ID,
+    image_user::ID,
     host_process::ID,
     host_namespaces::ID,
     privileged::ID,
@@ -181,6 +184,8 @@ pub struct Ctx<'p, 'a> {
     pub container_profiles: Vec<&'p Profile>,
     /// The profile for pod-level fields (the exception only when it covers every container).
     pub pod_profile: &'p Profile,
+    /// Image users looked up for this request (empty unless `imageUser.verify`).
+    pub image_users: &'p crate::image_user::ImageUsers,
 }
 
 impl<'p, 'a> Ctx<'p, 'a> {

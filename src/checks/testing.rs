@@ -26,18 +26,58 @@ pub fn run_in(
     meta: &serde_json::Value,
     pod: &serde_json::Value,
 ) -> Vec<Violation> {
+    run_full(check, settings_json, ns, meta, pod, &[])
+}
+
+/// Runs `check` with image users answered from `users` (image, configured user).
+pub fn run_with_users(
+    check: &Check,
+    settings_json: &serde_json::Value,
+    pod: &serde_json::Value,
+    users: &[(&str, &str)],
+) -> Vec<Violation> {
+    run_full(
+        check,
+        settings_json,
+        "default",
+        &serde_json::json!({}),
+        pod,
+        users,
+    )
+}
+
+fn run_full(
+    check: &Check,
+    settings_json: &serde_json::Value,
+    ns: &str,
+    meta: &serde_json::Value,
+    pod: &serde_json::Value,
+    users: &[(&str, &str)],
+) -> Vec<Violation> {
     let s = settings(settings_json);
     let meta_text = meta.to_string();
     let pod_text = pod.to_string();
     let meta: ObjectMeta = serde_json::from_str(&meta_text).expect("meta");
     let spec: PodSpec = serde_json::from_str(&pod_text).expect("pod spec");
     let (container_profiles, pod_profile) = select_profiles(&s, ns, &meta, &spec);
+    let mut lookup = crate::image_user::TableLookup(
+        users
+            .iter()
+            .map(|(i, u)| (i.to_string(), u.to_string()))
+            .collect(),
+    );
+    let image_users = if s.image_user.verify {
+        crate::image_user::resolve(&spec, &mut lookup)
+    } else {
+        Default::default()
+    };
     let ctx = super::Ctx {
         pod: &spec,
         meta: &meta,
         settings: &s,
         container_profiles,
         pod_profile,
+        image_users: &image_users,
     };
     let mut out = Vec::new();
     (check.run)(&ctx, &mut out);

@@ -284,6 +284,30 @@ pub struct Settings {
     pub exceptions: Vec<Exception>,
     /// Action per check, indexed like `checks::IDS`.
     pub enforcement: Vec<Action>,
+    pub mutation: Mutation,
+    pub image_user: ImageUser,
+}
+
+/// `mutation`: fill absent fields from the profile that applies (CONTRACT §4).
+#[derive(Debug, Clone, Default)]
+pub struct Mutation {
+    pub enabled: bool,
+    pub writable_directories: Vec<WritableDirectory>,
+}
+
+/// One of `mutation.writableDirectories`: an emptyDir for read-only-root containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WritableDirectory {
+    /// Absolute, without a trailing slash.
+    pub mount_path: String,
+    pub size_limit: Option<String>,
+}
+
+/// `imageUser`: verify the image's configured USER through the OCI host capability (§5).
+#[derive(Debug, Clone, Default)]
+pub struct ImageUser {
+    pub verify: bool,
+    pub deny_on_lookup_failure: bool,
 }
 
 impl Default for Settings {
@@ -292,6 +316,8 @@ impl Default for Settings {
             standard: Profile::seed_standard(),
             exceptions: Vec::new(),
             enforcement: vec![Action::Deny; checks::IDS.len()],
+            mutation: Mutation::default(),
+            image_user: ImageUser::default(),
         }
     }
 }
@@ -342,15 +368,14 @@ impl Errors {
 fn compile(raw: RawSettings) -> Result<Settings, String> {
     let mut errors = Errors(Vec::new());
 
-    // Features that arrive with a later release: refuse rather than silently ignore.
+    let mut mutation = Mutation::default();
     if let Some(m) = &raw.mutation {
-        if m.enabled == Some(true) {
-            errors.push("mutation.enabled: mutation is not supported yet by this release of the policy; remove `mutation` or set enabled: false".into());
-        }
+        mutation.enabled = m.enabled == Some(true);
         for (i, d) in m.writable_directories.iter().flatten().enumerate() {
-            if !d.mount_path.starts_with('/') {
+            let path = d.mount_path.trim_end_matches('/');
+            if !d.mount_path.starts_with('/') || path.is_empty() {
                 errors.push(format!(
-                    "mutation.writableDirectories[{i}].mountPath: {:?} must be an absolute path",
+                    "mutation.writableDirectories[{i}].mountPath: {:?} must be an absolute path below /",
                     d.mount_path
                 ));
             }
@@ -359,19 +384,30 @@ fn compile(raw: RawSettings) -> Result<Settings, String> {
             {
                 errors.push(format!("mutation.writableDirectories[{i}].sizeLimit: {q:?} is not a Kubernetes quantity such as 100Mi"));
             }
+            if mutation
+                .writable_directories
+                .iter()
+                .any(|w| w.mount_path == path)
+            {
+                errors.push(format!(
+                    "mutation.writableDirectories[{i}].mountPath: {path:?} is listed twice"
+                ));
+            }
+            mutation.writable_directories.push(WritableDirectory {
+                mount_path: path.to_owned(),
+                size_limit: d.size_limit.clone(),
+            });
         }
     }
+    let mut image_user = ImageUser::default();
     if let Some(iu) = &raw.image_user {
-        if iu.verify == Some(true) {
-            errors.push("imageUser.verify: image-user verification is not supported yet by this release of the policy; remove `imageUser` or set verify: false".into());
-        }
-        if let Some(mode) = &iu.on_lookup_failure
-            && mode != "warn"
-            && mode != "deny"
-        {
-            errors.push(format!(
+        image_user.verify = iu.verify == Some(true);
+        match iu.on_lookup_failure.as_deref() {
+            None | Some("warn") => {}
+            Some("deny") => image_user.deny_on_lookup_failure = true,
+            Some(mode) => errors.push(format!(
                 "imageUser.onLookupFailure: {mode:?} is not one of warn, deny"
-            ));
+            )),
         }
     }
 
@@ -534,6 +570,8 @@ fn compile(raw: RawSettings) -> Result<Settings, String> {
             standard,
             exceptions,
             enforcement,
+            mutation,
+            image_user,
         })
     } else {
         Err(errors.0.join("\n"))
