@@ -143,8 +143,14 @@ fn mutated_payloads_never_panic() {
 #[test]
 fn ten_thousand_bad_containers_are_answered_in_linear_time() {
     // Correctness, not speed: the answer is bounded; the benchmarks measure the time.
-    let containers: Vec<Value> = (0..10_000).map(|i| json!({"name": format!("c{i}"), "image": "busybox"})).collect();
-    let out = evaluate(json!({"request": pod_request(json!({"containers": containers})), "settings": {}}).to_string().as_bytes());
+    let containers: Vec<Value> = (0..10_000)
+        .map(|i| json!({"name": format!("c{i}"), "image": "busybox"}))
+        .collect();
+    let out = evaluate(
+        json!({"request": pod_request(json!({"containers": containers})), "settings": {}})
+            .to_string()
+            .as_bytes(),
+    );
     assert!(!out.accepted);
     assert!(out.message.unwrap_or_default().len() < 4096);
     assert!(out.warnings.len() <= 20);

@@ -489,21 +489,73 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn image_users_is_not_supported_yet() {
+fn image_users_answer_the_oci_lookups_from_a_file() {
     let dir = scratch();
-    let pod = write(&dir, "good.yaml", GOOD_POD);
-    let users = write(&dir, "users.yaml", "nginx: \"101\"\n");
+    let settings = write(
+        &dir,
+        "verify.yml",
+        "podSecurityContext:\n  runAsNonRoot: true\n  seccompProfile:\n    type: RuntimeDefault\nimageUser:\n  verify: true\n  onLookupFailure: deny\n",
+    );
+    let pod = |image: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n  - name: app\n    image: {image}\n    securityContext:\n      allowPrivilegeEscalation: false\n      readOnlyRootFilesystem: true\n      capabilities:\n        drop: [ALL]\n"
+        )
+    };
+    let users = write(
+        &dir,
+        "users.yaml",
+        "nginx:1.27: \"\"\nbitnami/kafka:3.7: \"1001\"\n",
+    );
+    let root = write(&dir, "root.yaml", &pod("nginx:1.27"));
+    let ok = write(&dir, "ok.yaml", &pod("bitnami/kafka:3.7"));
+    let unknown = write(&dir, "unknown.yaml", &pod("unknown/image:1"));
+    let args = |f: &std::path::Path| {
+        vec![
+            "--settings".to_owned(),
+            settings.display().to_string(),
+            "--image-users".to_owned(),
+            users.display().to_string(),
+            f.display().to_string(),
+        ]
+    };
     let run = check(
         &dir,
-        &[
-            "--image-users",
-            users.to_str().unwrap(),
-            pod.to_str().unwrap(),
-        ],
+        &args(&root).iter().map(String::as_str).collect::<Vec<_>>(),
+        None,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout.contains(
+            "CreateContainerConfigError: container has runAsNonRoot and image will run as root"
+        ),
+        "{run:?}"
+    );
+    let run = check(
+        &dir,
+        &args(&ok).iter().map(String::as_str).collect::<Vec<_>>(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = check(
+        &dir,
+        &args(&unknown)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        None,
+    );
+    assert_eq!(
+        run.code, 1,
+        "a failed lookup denies with onLookupFailure: deny: {run:?}"
+    );
+    assert!(run.stdout.contains("could not be read"), "{run:?}");
+    let bad = write(&dir, "bad-users.yaml", "- not a map\n");
+    let run = check(
+        &dir,
+        &["--image-users", bad.to_str().unwrap(), ok.to_str().unwrap()],
         None,
     );
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("not supported yet"), "{run:?}");
 }
 
 #[test]
@@ -516,7 +568,6 @@ fn mutate_flag_without_mutation_prints_no_object() {
 }
 
 #[test]
-#[ignore = "needs mutation (CONTRACT §4) in the module: remove this line when it lands"]
 fn mutate_flag_prints_the_mutated_object() {
     let dir = scratch();
     let settings = write(&dir, "mutating.yml", "mutation:\n  enabled: true\n");
@@ -533,6 +584,21 @@ fn mutate_flag_prints_the_mutated_object() {
         None,
     );
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("  mutated object:"), "{run:?}");
-    assert!(run.stdout.contains("runAsNonRoot: true"), "{run:?}");
+    assert!(
+        run.stderr.contains("ACCEPTED Pod"),
+        "verdicts go to stderr: {run:?}"
+    );
+    assert!(run.stdout.starts_with("---\n"), "{run:?}");
+    let docs: Vec<serde_json::Value> = serde_norway::Deserializer::from_str(&run.stdout)
+        .map(|d| serde::Deserialize::deserialize(d).expect("YAML"))
+        .collect();
+    assert_eq!(docs.len(), 1, "{run:?}");
+    assert_eq!(
+        docs[0]["spec"]["securityContext"]["runAsNonRoot"],
+        serde_json::json!(true)
+    );
+    assert_eq!(
+        docs[0]["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"],
+        serde_json::json!(true)
+    );
 }

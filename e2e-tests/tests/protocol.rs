@@ -144,6 +144,11 @@ fn metadata_annotations() {
         meta.annotation("io.kubewarden.policy.license"),
         Some("Apache-2.0")
     );
+    assert_eq!(
+        meta.annotation("io.kubewarden.policy.hostCapabilities"),
+        Some("oci/v1/oci_manifest_config"),
+        "the metadata declares the OCI capability image-user verification calls"
+    );
     let resources = meta
         .annotation("io.artifacthub.resources")
         .unwrap_or_default();

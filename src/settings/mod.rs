@@ -328,6 +328,9 @@ impl Settings {
         let trimmed = bytes.trim_ascii();
         let raw: RawSettings = if trimmed.is_empty() || trimmed == b"null" {
             RawSettings::default()
+        } else if trimmed.first() != Some(&b'{') {
+            // serde would read a struct from a JSON array too; settings are an object.
+            return Err("invalid settings: expected a JSON object (a YAML mapping), e.g. {} for the standard".to_owned());
         } else {
             let de = &mut serde_json::Deserializer::from_slice(bytes);
             serde_path_to_error::deserialize(de).map_err(|e| describe_parse_error(&e))?

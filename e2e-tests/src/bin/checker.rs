@@ -10,8 +10,9 @@ use std::process::ExitCode;
 
 use e2e_tests::input::{self, Entry, InputError};
 use e2e_tests::request::DEFAULT_NAMESPACE;
-use e2e_tests::{PolicyHost, PolicyModule, ValidationResponse, policy_path};
+use e2e_tests::{HostCalls, PolicyHost, PolicyModule, ValidationResponse, policy_path};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 const USAGE: &str = "\
 usage: checker check [OPTIONS] FILE|DIR|- ...
@@ -27,9 +28,12 @@ Options:
   --settings FILE       policy settings (YAML or JSON); default: {} (the standard profile)
   --namespace NS        namespace for objects that name none (default: default)
   --output text|json    output format (default: text)
-  --mutate              print the mutated object when the policy mutates
-  --image-users FILE    answer image-user lookups from FILE (image: user) with no network
-                        (not supported yet: arrives with image-user verification)
+  --mutate              print the manifests as the policy would admit them (mutated where
+                        the settings enable mutation), ready to apply, on standard output;
+                        verdicts go to standard error. Rejected objects are left out.
+  --image-users FILE    answer the OCI lookups of imageUser.verify from FILE, a YAML or
+                        JSON map image: user (the image config's USER, empty for none), with
+                        no network. An image missing from FILE is a failed lookup.
   --policy PATH         policy module (default: $SCP_POLICY_WASM, else annotated-policy.wasm
                         in the repository the checker was built from)
   -h, --help            this help
@@ -217,7 +221,7 @@ fn load_settings(path: Option<&Path>) -> Result<Value, Fatal> {
     input::parse_settings(&text, &label).map_err(|e: InputError| Fatal(format!("settings {e}")))
 }
 
-fn load_policy(path: &Path) -> Result<PolicyHost, Fatal> {
+fn load_policy(path: &Path, calls: HostCalls) -> Result<PolicyHost, Fatal> {
     if !path.is_file() {
         return Err(Fatal(format!(
             "policy module {} not found: build it with `make wasm`, or pass --policy PATH",
@@ -225,12 +229,24 @@ fn load_policy(path: &Path) -> Result<PolicyHost, Fatal> {
         )));
     }
     PolicyModule::from_file(path)
-        .and_then(|module| module.instantiate())
+        .and_then(|module| module.instantiate_with(Arc::new(calls)))
         .map_err(|e| Fatal(e.to_string()))
 }
 
+fn load_image_users(path: Option<&Path>) -> Result<HostCalls, Fatal> {
+    let Some(path) = path else {
+        return Ok(HostCalls::new());
+    };
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fatal(format!("image users {label}: cannot read: {e}")))?;
+    let table = input::parse_image_users(&text, &label)
+        .map_err(|e: InputError| Fatal(format!("image users {e}")))?;
+    Ok(HostCalls::new().with_image_users(table))
+}
+
 fn print_text(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     entry: &Entry,
     response: &ValidationResponse,
     mutate: bool,
@@ -252,14 +268,12 @@ fn print_text(
     for (key, value) in response.audit_annotations.iter().flatten() {
         writeln!(out, "  audit: {key}: {value}")?;
     }
-    if let Some(mutated) = &response.mutated_object {
+    if response.mutated_object.is_some() {
         if mutate {
-            writeln!(out, "  mutated object:")?;
-            let yaml = serde_norway::to_string(mutated)
-                .unwrap_or_else(|e| format!("<cannot render: {e}>\n"));
-            for line in yaml.lines() {
-                writeln!(out, "    {line}")?;
-            }
+            writeln!(
+                out,
+                "  mutated: the manifest on standard output carries the policy's additions"
+            )?;
         } else {
             writeln!(
                 out,
@@ -272,13 +286,9 @@ fn print_text(
 
 /// 0, 1 or 2, as documented.
 fn check(opts: &Options) -> Result<u8, Fatal> {
-    if opts.image_users.is_some() {
-        return Err(Fatal(
-            "--image-users: not supported yet: arrives with image-user verification".to_owned(),
-        ));
-    }
     let settings = load_settings(opts.settings.as_deref())?;
-    let host = load_policy(&opts.policy)?;
+    let calls = load_image_users(opts.image_users.as_deref())?;
+    let host = load_policy(&opts.policy, calls)?;
     let settings_label = opts
         .settings
         .as_ref()
@@ -311,8 +321,13 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
         }
     }
 
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // With --mutate, standard output carries the manifests and the verdicts go to stderr.
+    let mut out: Box<dyn Write> = if opts.mutate {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    };
+    let mut manifests: Vec<String> = Vec::new();
     let mut rejected = false;
     let mut results = Vec::new();
     let mut current_source: Option<&str> = None;
@@ -336,6 +351,20 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
             }
         };
         rejected |= !response.accepted;
+        if opts.mutate && response.accepted {
+            let object = response
+                .mutated_object
+                .as_ref()
+                .unwrap_or(&entry.request["object"]);
+            match serde_norway::to_string(object) {
+                Ok(yaml) => manifests.push(yaml),
+                Err(e) => errors.push(format!(
+                    "{} ({}): cannot render as YAML: {e}",
+                    entry.source,
+                    entry.display_name()
+                )),
+            }
+        }
         match opts.output {
             Output::Text => print_text(&mut out, entry, &response, opts.mutate)
                 .map_err(|e| Fatal(format!("stdout: {e}")))?,
@@ -357,6 +386,14 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
     }
     out.flush().map_err(|e| Fatal(format!("stdout: {e}")))?;
     drop(out);
+    if opts.mutate {
+        let stdout = std::io::stdout();
+        let mut so = stdout.lock();
+        for m in &manifests {
+            write!(so, "---\n{m}").map_err(|e| Fatal(format!("stdout: {e}")))?;
+        }
+        so.flush().map_err(|e| Fatal(format!("stdout: {e}")))?;
+    }
 
     if !errors.is_empty() {
         for e in &errors {
