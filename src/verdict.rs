@@ -362,7 +362,7 @@ fn uncovered_note(ctx: &Ctx<'_, '_>) -> Option<String> {
         .map(|c| format!("{} {:?}", c.kind.noun(), c.container.name.as_ref()))
         .collect();
     Some(format!(
-        "pod-level fields are judged against the standard because exception {name:?} does not cover {}; pod-level values apply to every container",
+        "pod-level values apply to every container and exception {name:?} does not cover {}, so they are judged against the standard",
         uncovered.join(", ")
     ))
 }

@@ -62,7 +62,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
                         "runAsUser: 0 with runAsGroup: {}",
                         group.unwrap_or_default()
                     ))
-                    .required("runAsUser and runAsGroup overridden together")
+                    .required("both overridden together")
                     .fix(LEAK_FIX)
                     .warning()
                     .push(out);
@@ -84,7 +84,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
                 "runAsUser: 0 with runAsGroup: {}",
                 pod_group.unwrap_or_default()
             ))
-            .required("runAsUser and runAsGroup overridden together")
+            .required("both overridden together")
             .fix(LEAK_FIX)
             .warning()
             .push(out);
@@ -92,7 +92,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
 }
 
 pub const REFUSED_FIX: &str = "rebuild the image to run as a non-root user and set that runAsUser, or, if the image really requires root, set runAsNonRoot: false with runAsUser: 0 in an exception for this service";
-pub const LEAK_FIX: &str = "likely a Helm deep-merge leak: an override set runAsUser: 0 but kept the base runAsGroup; override ALL security context fields together (runAsUser, runAsGroup, fsGroup, runAsNonRoot)";
+pub const LEAK_FIX: &str = "a Helm deep-merge leak? override ALL security context fields together (runAsUser, runAsGroup, fsGroup, runAsNonRoot)";
 
 #[cfg(test)]
 mod tests {
