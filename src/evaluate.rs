@@ -15,12 +15,14 @@ use crate::view::{ObjectMeta, PodSpec, Str};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+/// The `validate` payload, read in one pass: the request's envelope is typed, its object is
+/// kept as raw JSON (read into the view of its kind once the kind is known).
 #[derive(Deserialize)]
-struct Payload<'a> {
+pub struct Payload<'a> {
     #[serde(borrow, default)]
-    request: Option<&'a RawValue>,
+    pub request: Option<Request<'a>>,
     #[serde(borrow, default)]
-    settings: Option<&'a RawValue>,
+    pub settings: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +185,12 @@ pub fn select_profiles<'s>(
     meta: &ObjectMeta<'_>,
     pod: &PodSpec<'_>,
 ) -> (Vec<&'s Profile>, &'s Profile) {
+    if settings.exceptions.is_empty() {
+        return (
+            vec![&settings.standard; pod.container_count()],
+            &settings.standard,
+        );
+    }
     let empty = crate::view::Labels::default();
     let labels = meta.labels.as_ref().unwrap_or(&empty);
     let mut chosen: Vec<Option<usize>> = Vec::with_capacity(pod.container_count());
@@ -226,16 +234,10 @@ pub fn run_checks(ctx: &Ctx<'_, '_>) -> Vec<Violation> {
 
 /// Evaluates a `validate` payload against already compiled settings.
 pub fn evaluate_request(
-    request_json: &str,
+    req: &Request<'_>,
     settings: &Settings,
     lookup: &mut dyn ImageUserLookup,
 ) -> Outcome {
-    let req: Request = match serde_json::from_str(request_json) {
-        Ok(r) => r,
-        Err(e) => {
-            return Outcome::malformed(format!("the admission request could not be read: {e}"));
-        }
-    };
     let Some(gvk) = &req.kind else {
         return Outcome::malformed("the admission request has no kind".to_owned());
     };
@@ -363,14 +365,11 @@ pub fn evaluate_target(
     verdict::render(t, &ctx, violations)
 }
 
-/// Splits the `validate` payload into its request and settings.
-pub fn split_payload(payload: &[u8]) -> Result<(&str, &[u8]), String> {
+/// Reads the `validate` payload.
+pub fn read_payload(payload: &[u8]) -> Result<Payload<'_>, String> {
     let text =
         std::str::from_utf8(payload).map_err(|e| format!("the payload is not UTF-8: {e}"))?;
-    let p: Payload = serde_json::from_str(text).map_err(|e| {
-        format!("the payload is not a JSON object with `request` and `settings`: {e}")
-    })?;
-    let request = p.request.ok_or("the payload has no `request`")?;
-    let settings = p.settings.map_or(&b"{}"[..], |s| s.get().as_bytes());
-    Ok((request.get(), settings))
+    serde_json::from_str(text).map_err(|e| {
+        format!("the payload is not a JSON object with an admission `request` and `settings`: {e}")
+    })
 }

@@ -52,11 +52,15 @@ pub fn evaluate(payload: &[u8]) -> Outcome {
 
 /// Evaluates a `validate` payload, reading image users through `lookup`.
 pub fn evaluate_with(payload: &[u8], lookup: &mut dyn image_user::ImageUserLookup) -> Outcome {
-    let (request, settings) = match evaluate::split_payload(payload) {
-        Ok(x) => x,
+    let payload = match evaluate::read_payload(payload) {
+        Ok(p) => p,
         Err(e) => return Outcome::malformed(e),
     };
-    let settings = match compiled_settings(settings) {
+    let Some(request) = &payload.request else {
+        return Outcome::malformed("the payload has no `request`".to_owned());
+    };
+    let settings_bytes = payload.settings.map_or(&b"{}"[..], |s| s.get().as_bytes());
+    let settings = match compiled_settings(settings_bytes) {
         Ok(s) => s,
         Err(e) => {
             return Outcome::reject(
