@@ -268,7 +268,7 @@ pub fn evaluate_request(
         }
     }
     let kind = gvk.kind.to_string();
-    let target = match build_target(shape, &kind, object.get(), &req) {
+    let target = match build_target(shape, &kind, object.get(), req) {
         Ok(t) => t,
         Err(e) => return Outcome::malformed(e),
     };
@@ -290,7 +290,7 @@ pub fn evaluate_request(
             };
             if mutate::apply(&mut value, &edits) {
                 let text = value.to_string();
-                let mutated = match build_target(shape, &kind, &text, &req) {
+                let mutated = match build_target(shape, &kind, &text, req) {
                     Ok(t) => t,
                     Err(e) => return Outcome::malformed(e),
                 };
