@@ -11,7 +11,7 @@ use crate::profile::Profile;
 use crate::settings::Settings;
 use crate::settings::image::parse_image;
 use crate::verdict::{self, Outcome};
-use crate::view::{ObjectMeta, PodSpec, Str};
+use crate::view::{ObjectMeta, PodSpec, Str, Template};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -85,27 +85,6 @@ impl Shape {
     }
 }
 
-#[derive(Deserialize, Default)]
-struct Obj<'a, S> {
-    #[serde(borrow, default)]
-    metadata: Option<ObjectMeta<'a>>,
-    #[serde(default)]
-    spec: Option<S>,
-}
-
-#[derive(Deserialize, Default)]
-struct TemplateSpec<'a> {
-    #[serde(borrow, default)]
-    template: Option<Obj<'a, PodSpec<'a>>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct CronJobSpec<'a> {
-    #[serde(borrow, default)]
-    job_template: Option<Obj<'a, TemplateSpec<'a>>>,
-}
-
 /// The object under review, reduced to what the checks need.
 pub struct Target<'a> {
     pub shape: Shape,
@@ -117,21 +96,21 @@ pub struct Target<'a> {
     pub spec: PodSpec<'a>,
 }
 
-/// Reads the object of a request into the view of its shape.
+/// Reads the object of a request into the view of its shape. One view type serves every kind
+/// (a pod spec that may also carry `template` or `jobTemplate`), so the deserializer exists
+/// once in the module.
 fn read_object<'a>(
     shape: Shape,
     text: &'a str,
 ) -> Result<(Option<ObjectMeta<'a>>, ObjectMeta<'a>, PodSpec<'a>), String> {
     let missing = |what: &str| format!("the object has no {what}");
+    let o: Template<'a> = parse_obj(text)?;
     match shape {
         Shape::Pod => {
-            let o: Obj<'a, PodSpec<'a>> = parse_obj(text)?;
             let spec = o.spec.ok_or_else(|| missing("spec"))?;
-            let meta = o.metadata.unwrap_or_default();
-            Ok((None, meta, spec))
+            Ok((None, o.metadata.unwrap_or_default(), spec))
         }
         Shape::Template => {
-            let o: Obj<'a, TemplateSpec<'a>> = parse_obj(text)?;
             let t = o
                 .spec
                 .and_then(|s| s.template)
@@ -140,7 +119,6 @@ fn read_object<'a>(
             Ok((o.metadata, t.metadata.unwrap_or_default(), spec))
         }
         Shape::CronJob => {
-            let o: Obj<'a, CronJobSpec<'a>> = parse_obj(text)?;
             let t = o
                 .spec
                 .and_then(|s| s.job_template)

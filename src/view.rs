@@ -141,6 +141,22 @@ pub struct PodSpec<'a> {
     pub containers: Option<Vec<Container<'a>>>,
     #[serde(borrow, default)]
     pub ephemeral_containers: Option<Vec<Container<'a>>>,
+    /// Workload specs (Deployment, Job, …) hold their pod template here.
+    #[serde(borrow, default)]
+    pub template: Option<Box<Template<'a>>>,
+    /// A CronJob spec holds a job template here.
+    #[serde(borrow, default)]
+    pub job_template: Option<Box<Template<'a>>>,
+}
+
+/// An object or a template: metadata and a spec. The spec view is the pod spec, which also
+/// reads `template` and `jobTemplate`, so one view type covers every kind this policy judges.
+#[derive(Debug, Default, Deserialize)]
+pub struct Template<'a> {
+    #[serde(borrow, default)]
+    pub metadata: Option<ObjectMeta<'a>>,
+    #[serde(borrow, default)]
+    pub spec: Option<PodSpec<'a>>,
 }
 
 impl PodSpec<'_> {
