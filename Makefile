@@ -2,6 +2,7 @@
 #
 #   make wasm       policy.wasm and annotated-policy.wasm (the module Kubewarden runs)
 #   make examples   run the checker on every example manifest with examples/settings/matih.yml
+#   make wasi       policy-wasi.wasm and annotated-policy-wasi.wasm (the WASI command build)
 #   make test       every test: unit tests of the core, PSS conformance, e2e through the wasm
 #   make lint       rustfmt and clippy, as CI runs them
 #   make clean      remove build output
@@ -11,16 +12,18 @@
 CARGO       ?= cargo
 RUSTUP      ?= rustup
 WASM_TARGET := wasm32-wasip1
-WASM_BUILD  := target/$(WASM_TARGET)/release/security_context_policy.wasm
+TARGET_DIR  ?= $(or $(CARGO_TARGET_DIR),target)
+WASM_BUILD  := $(TARGET_DIR)/$(WASM_TARGET)/release/security_context_policy.wasm
+WASI_BUILD  := $(TARGET_DIR)/$(WASM_TARGET)/release/security-context-policy-wasi.wasm
 SETTINGS    ?= examples/settings/matih.yml
 MANIFESTS   ?= examples/manifests
-CHECKER     := target/debug/checker
+CHECKER     := $(TARGET_DIR)/debug/checker
 
 .DEFAULT_GOAL := help
-.PHONY: help wasm wasm-target checker examples test lint fmt clean
+.PHONY: help wasm wasi wasm-target checker examples test lint fmt clean
 
 help:
-	@sed -n '3,8p' Makefile | sed 's/^# *//'
+	@sed -n '3,/^#$$/p' Makefile | sed -e '/^#$$/d' -e 's/^# *//'
 
 # Install the wasm target when a rustup toolchain lacks it (a no-op otherwise).
 wasm-target:
@@ -37,6 +40,15 @@ wasm: wasm-target
 	  --wasm policy.wasm --metadata policy-metadata.yml --usage README.md --output annotated-policy.wasm
 	@ls -l policy.wasm annotated-policy.wasm
 
+# policy-wasi.wasm: the WASI command build (wasi/, Kubewarden's executionMode: wasi).
+# annotated-policy-wasi.wasm: policy-wasi.wasm + policy-metadata-wasi.yml + README.md.
+wasi: wasm-target
+	$(CARGO) build --release --target $(WASM_TARGET) -p security-context-policy-wasi
+	cp $(WASI_BUILD) policy-wasi.wasm
+	$(CARGO) run --quiet -p e2e-tests --bin annotate -- \
+	  --wasm policy-wasi.wasm --metadata policy-metadata-wasi.yml --usage README.md --output annotated-policy-wasi.wasm
+	@ls -l policy-wasi.wasm annotated-policy-wasi.wasm
+
 checker:
 	$(CARGO) build -p e2e-tests --bin checker
 
@@ -49,17 +61,18 @@ examples: wasm checker
 	echo "examples: checker exit status $$status (1 = some example rejected, as the violating ones must be)"
 
 # --no-fail-fast: a failing suite must not hide the verdicts of the suites after it.
-test: wasm
+test: wasm wasi
 	$(CARGO) test --workspace --no-fail-fast
 
 lint: wasm-target
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --target $(WASM_TARGET) -p security-context-policy -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) -p security-context-policy-wasi -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all
 
 clean:
 	$(CARGO) clean
-	rm -f policy.wasm annotated-policy.wasm
+	rm -f policy.wasm annotated-policy.wasm policy-wasi.wasm annotated-policy-wasi.wasm

@@ -1,7 +1,7 @@
 //! Host-side tooling for the security-context policy: a waPC host on wasmtime
 //! ([`host::PolicyModule`], [`host::PolicyHost`]), AdmissionRequest builders ([`request`]),
-//! input parsing for the offline checker ([`input`]), the policy metadata ([`metadata`]) and
-//! wasm custom sections ([`wasm`]).
+//! input parsing for the offline checker ([`input`]), the policy metadata ([`metadata`]),
+//! wasm custom sections ([`wasm`]) and a host for the WASI command build ([`wasi`]).
 //!
 //! The e2e tests and the `checker` binary run the very module the cluster runs:
 //! `annotated-policy.wasm` at the repository root, built by `make wasm`.
@@ -10,6 +10,7 @@ pub mod host;
 pub mod input;
 pub mod metadata;
 pub mod request;
+pub mod wasi;
 pub mod wasm;
 
 use std::path::PathBuf;

@@ -5,11 +5,15 @@
 //! (refusing anything but "v1"), puts the README in the `io.kubewarden.policy.usage`
 //! annotation and writes the module with an `io.kubewarden.metadata` custom section holding
 //! the metadata JSON. Paths default to the repository root.
+//!
+//! With `executionMode: wasi` (the `wasi/` build) the module must instead be a WASI command
+//! importing only WASI preview 1; like kwctl, no protocol version is recorded for it.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use e2e_tests::metadata::{Metadata, USAGE_ANNOTATION};
+use e2e_tests::wasi::WasiModule;
 use e2e_tests::{PolicyModule, repo_root, wasm};
 
 const USAGE: &str = "usage: annotate [--wasm FILE] [--metadata FILE] [--usage FILE] [--output FILE]
@@ -83,27 +87,35 @@ fn run(args: &Args) -> Result<(), String> {
             problems.join("\n  ")
         ));
     }
-    if metadata.execution_mode != "kubewarden-wapc" {
-        return Err(format!(
-            "{}: executionMode is {:?}; this annotator only handles kubewarden-wapc modules",
-            args.metadata.display(),
-            metadata.execution_mode
-        ));
-    }
-
     let label = args.wasm.display().to_string();
-    let host = PolicyModule::from_bytes(&module_bytes, &label)
-        .and_then(|m| m.instantiate())
-        .map_err(|e| e.to_string())?;
-    let version = host.protocol_version().map_err(|e| {
-        format!("{label} does not answer protocol_version as a waPC Kubewarden policy must: {e}")
-    })?;
-    if version != "v1" {
-        return Err(format!(
-            "{label} answers protocol_version {version:?}; only \"v1\" is supported"
-        ));
+    match metadata.execution_mode.as_str() {
+        "kubewarden-wapc" => {
+            let host = PolicyModule::from_bytes(&module_bytes, &label)
+                .and_then(|m| m.instantiate())
+                .map_err(|e| e.to_string())?;
+            let version = host.protocol_version().map_err(|e| {
+                format!(
+                    "{label} does not answer protocol_version as a waPC Kubewarden policy must: {e}"
+                )
+            })?;
+            if version != "v1" {
+                return Err(format!(
+                    "{label} answers protocol_version {version:?}; only \"v1\" is supported"
+                ));
+            }
+            metadata.protocol_version = Some(version);
+        }
+        "wasi" => {
+            WasiModule::from_bytes(&module_bytes, &label).map_err(|e| e.to_string())?;
+            metadata.protocol_version = None;
+        }
+        other => {
+            return Err(format!(
+                "{}: executionMode is {other:?}; this annotator handles kubewarden-wapc and wasi modules",
+                args.metadata.display()
+            ));
+        }
     }
-    metadata.protocol_version = Some(version);
     metadata
         .annotations
         .get_or_insert_with(Default::default)
@@ -118,10 +130,14 @@ fn run(args: &Args) -> Result<(), String> {
     std::fs::rename(&tmp, &args.output)
         .map_err(|e| format!("cannot write {}: {e}", args.output.display()))?;
     println!(
-        "annotated {} -> {} ({} bytes of metadata, protocol v1)",
+        "annotated {} -> {} ({} bytes of metadata, {})",
         args.wasm.display(),
         args.output.display(),
-        json.len()
+        json.len(),
+        match &metadata.protocol_version {
+            Some(v) => format!("protocol {v}"),
+            None => format!("executionMode {}", metadata.execution_mode),
+        }
     );
     Ok(())
 }
