@@ -4,6 +4,7 @@
 #   make examples   run the checker on every example manifest with examples/settings/matih.yml
 #   make wasi       policy-wasi.wasm and annotated-policy-wasi.wasm (the WASI command build)
 #   make test       every test: unit tests of the core, PSS conformance, e2e through the wasm
+#   make artifacthub  regenerate artifacthub-pkg.yml from policy-metadata.yml and questions-ui.yml
 #   make lint       rustfmt and clippy, as CI runs them
 #   make clean      remove build output
 #
@@ -20,7 +21,7 @@ MANIFESTS   ?= examples/manifests
 CHECKER     := $(TARGET_DIR)/debug/checker
 
 .DEFAULT_GOAL := help
-.PHONY: help wasm wasi wasm-target checker examples test lint fmt clean
+.PHONY: help wasm wasi artifacthub wasm-target checker examples test lint fmt clean
 
 help:
 	@sed -n '3,/^#$$/p' Makefile | sed -e '/^#$$/d' -e 's/^# *//'
@@ -48,6 +49,12 @@ wasi: wasm-target
 	$(CARGO) run --quiet -p e2e-tests --bin annotate -- \
 	  --wasm policy-wasi.wasm --metadata policy-metadata-wasi.yml --usage README.md --output annotated-policy-wasi.wasm
 	@ls -l policy-wasi.wasm annotated-policy-wasi.wasm
+
+# artifacthub-pkg.yml is generated, as `kwctl scaffold artifacthub` would, from policy-metadata.yml
+# and questions-ui.yml; never edit it by hand (a test fails when it is out of date). createdAt
+# only changes when something else does.
+artifacthub:
+	$(CARGO) run --quiet -p e2e-tests --bin scaffold-artifacthub
 
 checker:
 	$(CARGO) build -p e2e-tests --bin checker

@@ -1,11 +1,13 @@
 //! Host-side tooling for the security-context policy: a waPC host on wasmtime
 //! ([`host::PolicyModule`], [`host::PolicyHost`]), AdmissionRequest builders ([`request`]),
 //! input parsing for the offline checker ([`input`]), the policy metadata ([`metadata`]),
-//! wasm custom sections ([`wasm`]) and a host for the WASI command build ([`wasi`]).
+//! wasm custom sections ([`wasm`]), a host for the WASI command build ([`wasi`]) and the
+//! Artifact Hub package generator ([`artifacthub`]).
 //!
 //! The e2e tests and the `checker` binary run the very module the cluster runs:
 //! `annotated-policy.wasm` at the repository root, built by `make wasm`.
 
+pub mod artifacthub;
 pub mod host;
 pub mod input;
 pub mod metadata;
