@@ -103,8 +103,15 @@ fn read_object<'a>(
     shape: Shape,
     text: &'a str,
 ) -> Result<(Option<ObjectMeta<'a>>, ObjectMeta<'a>, PodSpec<'a>), String> {
+    split_object(shape, parse_obj(text)?)
+}
+
+/// The object's own metadata, the pod template's metadata and the pod spec, by shape.
+fn split_object(
+    shape: Shape,
+    o: Template<'_>,
+) -> Result<(Option<ObjectMeta<'_>>, ObjectMeta<'_>, PodSpec<'_>), String> {
     let missing = |what: &str| format!("the object has no {what}");
-    let o: Template<'a> = parse_obj(text)?;
     match shape {
         Shape::Pod => {
             let spec = o.spec.ok_or_else(|| missing("spec"))?;
@@ -290,32 +297,112 @@ fn build_target<'a>(
     text: &'a str,
     req: &Request<'_>,
 ) -> Result<Target<'a>, String> {
-    let (object_meta, template_meta, spec) =
-        read_object(shape, text).map_err(|e| format!("{kind} could not be read: {e}"))?;
+    let parts = read_object(shape, text).map_err(|e| format!("{kind} could not be read: {e}"))?;
+    Ok(assemble(
+        shape,
+        kind,
+        parts,
+        req.namespace.as_deref(),
+        req.name.as_deref(),
+    ))
+}
+
+/// A target from the object's parts and the request's namespace and name (the object's own
+/// when the request names none).
+fn assemble<'a>(
+    shape: Shape,
+    kind: &str,
+    (object_meta, template_meta, spec): (Option<ObjectMeta<'a>>, ObjectMeta<'a>, PodSpec<'a>),
+    namespace: Option<&str>,
+    name: Option<&str>,
+) -> Target<'a> {
     let own_meta = object_meta.as_ref().unwrap_or(&template_meta);
-    let namespace = req
-        .namespace
-        .as_deref()
+    let namespace = namespace
         .filter(|n| !n.is_empty())
         .or(own_meta.namespace.as_deref())
         .unwrap_or("")
         .to_owned();
-    let name = req
-        .name
-        .as_deref()
+    let name = name
         .filter(|n| !n.is_empty())
         .or(own_meta.name.as_deref())
         .map(str::to_owned)
         .or_else(|| own_meta.generate_name.as_deref().map(|g| format!("{g}*")))
         .unwrap_or_else(|| "(unnamed)".to_owned());
-    Ok(Target {
+    Target {
         shape,
         kind: kind.to_owned(),
         namespace,
         name,
         template_meta,
         spec,
-    })
+    }
+}
+
+/// The request envelope with the object read straight into the view, in the same pass as the
+/// payload (the hot path: one scan of the request bytes).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ViewRequest<'a> {
+    #[serde(borrow, default)]
+    kind: Option<Gvk<'a>>,
+    #[serde(borrow, default)]
+    operation: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    namespace: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    name: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    sub_resource: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    object: Option<Template<'a>>,
+    #[serde(default)]
+    old_object: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct ViewPayload<'a> {
+    #[serde(borrow, default)]
+    request: Option<ViewRequest<'a>>,
+    #[serde(borrow, default)]
+    settings: Option<&'a RawValue>,
+}
+
+/// The hot path: a CREATE (or an UPDATE without an old object) of a judged kind, without
+/// mutation, read in one pass. `None` when the request needs the raw object (UPDATE comparison,
+/// mutation) or does not read cleanly: the caller then takes the general path, which also
+/// words the errors.
+pub fn evaluate_fast(payload: &[u8], lookup: &mut dyn ImageUserLookup) -> Option<Outcome> {
+    let text = std::str::from_utf8(payload).ok()?;
+    let p: ViewPayload = serde_json::from_str(text).ok()?;
+    let req = p.request?;
+    let settings_bytes = p.settings.map_or(&b"{}"[..], |s| s.get().as_bytes());
+    let settings = crate::compiled_settings(settings_bytes).ok()?;
+    let gvk = req.kind.as_ref()?;
+    let Some(shape) = Shape::of(&gvk.group, &gvk.kind) else {
+        return Some(Outcome::accept());
+    };
+    let op = req.operation.as_deref().unwrap_or("");
+    if op != "CREATE" && op != "UPDATE" {
+        return Some(Outcome::accept());
+    }
+    match req.sub_resource.as_deref().unwrap_or("") {
+        "" => {}
+        "ephemeralcontainers" if shape == Shape::Pod => {}
+        _ => return Some(Outcome::accept()),
+    }
+    let may_mutate = op == "CREATE" || shape != Shape::Pod;
+    if (op == "UPDATE" && req.old_object.is_some()) || (settings.mutation.enabled && may_mutate) {
+        return None;
+    }
+    let parts = split_object(shape, req.object?).ok()?;
+    let target = assemble(
+        shape,
+        &gvk.kind,
+        parts,
+        req.namespace.as_deref(),
+        req.name.as_deref(),
+    );
+    Some(evaluate_target(&target, &settings, lookup))
 }
 
 /// Evaluates a pod (or workload template) already read.

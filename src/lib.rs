@@ -52,6 +52,10 @@ pub fn evaluate(payload: &[u8]) -> Outcome {
 
 /// Evaluates a `validate` payload, reading image users through `lookup`.
 pub fn evaluate_with(payload: &[u8], lookup: &mut dyn image_user::ImageUserLookup) -> Outcome {
+    if let Some(out) = evaluate::evaluate_fast(payload, lookup) {
+        return out;
+    }
+    // The general path: raw objects for UPDATE comparison and mutation, and precise errors.
     let payload = match evaluate::read_payload(payload) {
         Ok(p) => p,
         Err(e) => return Outcome::malformed(e),
