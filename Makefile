@@ -6,6 +6,8 @@
 #   make test       every test: unit tests of the core, PSS conformance, e2e through the wasm
 #   make artifacthub  regenerate artifacthub-pkg.yml from policy-metadata.yml and questions-ui.yml
 #   make lint       rustfmt and clippy, as CI runs them
+#   make bench      benchmarks: native and wasm evaluation, instantiation, module size
+#   make fuzz       libFuzzer on validate and validate_settings (FUZZ_SECONDS each, default 600)
 #   make clean      remove build output
 #
 # The wasm module is built once per make run and reused by every target that needs it.
@@ -21,7 +23,7 @@ MANIFESTS   ?= examples/manifests
 CHECKER     := $(TARGET_DIR)/debug/checker
 
 .DEFAULT_GOAL := help
-.PHONY: help wasm wasi artifacthub wasm-target checker examples test lint fmt clean
+.PHONY: help wasm wasi artifacthub wasm-target checker examples test lint fmt clean bench fuzz
 
 help:
 	@sed -n '3,/^#$$/p' Makefile | sed -e '/^#$$/d' -e 's/^# *//'
@@ -83,3 +85,18 @@ fmt:
 clean:
 	$(CARGO) clean
 	rm -f policy.wasm annotated-policy.wasm policy-wasi.wasm annotated-policy-wasi.wasm
+
+# Benchmarks (CONTRACT §8): native and wasm evaluation, instantiation, module size.
+BENCH_INPUTS := target/bench-inputs
+bench: wasm
+	python3 e2e-tests/benches/make_requests.py $(BENCH_INPUTS)
+	SCP_BENCH_INPUTS=$(CURDIR)/$(BENCH_INPUTS) $(CARGO) bench -p e2e-tests --bench policy
+
+# Fuzzing (cargo-fuzz; the stable toolchain needs RUSTC_BOOTSTRAP=1 for libFuzzer's flags).
+# Seeds the corpora from the examples and the PSS fixtures, then runs each target.
+FUZZ_SECONDS ?= 600
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	cd fuzz && ./seed-corpus.sh
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -s none --release validate corpus/validate -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -s none --release validate_settings corpus/validate_settings -- -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -rss_limit_mb=2048
