@@ -140,15 +140,10 @@ fn split_object(
     }
 }
 
-/// Parses fast; on failure parses again to name the path of the offending field.
+/// Parses the object; an error names the path of the offending field.
 fn parse_obj<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, String> {
-    serde_json::from_str(text).map_err(|_| {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        match serde_path_to_error::deserialize::<_, T>(de) {
-            Err(e) => format!("object.{}: {}", e.path(), e.inner()),
-            Ok(_) => "the object could not be read".to_owned(),
-        }
-    })
+    serde_json::from_str(text)
+        .map_err(|e| format!("object.{}", crate::json_path::describe(text, &e)))
 }
 
 /// The pod spec of an object as a generic JSON value (UPDATE comparison only).

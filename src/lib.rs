@@ -12,6 +12,7 @@
 pub mod checks;
 pub mod evaluate;
 pub mod image_user;
+pub mod json_path;
 pub mod mutate;
 pub mod profile;
 pub mod settings;

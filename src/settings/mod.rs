@@ -332,8 +332,9 @@ impl Settings {
             // serde would read a struct from a JSON array too; settings are an object.
             return Err("invalid settings: expected a JSON object (a YAML mapping), e.g. {} for the standard".to_owned());
         } else {
-            let de = &mut serde_json::Deserializer::from_slice(bytes);
-            serde_path_to_error::deserialize(de).map_err(|e| describe_parse_error(&e))?
+            let text = std::str::from_utf8(bytes)
+                .map_err(|e| format!("invalid settings: not UTF-8 text: {e}"))?;
+            serde_json::from_str(text).map_err(|e| describe_parse_error(text, &e))?
         };
         compile(raw)
     }
@@ -345,16 +346,10 @@ impl Settings {
     }
 }
 
-fn describe_parse_error(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
-    let path = e.path().to_string();
-    let inner = e.inner().to_string();
-    // serde_json appends " at line L column C"; keep it, it helps in a settings file.
-    let mut msg = if path == "." || path.is_empty() {
-        format!("invalid settings: {inner}")
-    } else {
-        format!("invalid settings: {path}: {inner}")
-    };
-    if inner.contains("unknown field") {
+fn describe_parse_error(text: &str, e: &serde_json::Error) -> String {
+    // serde_json appends " at line L column C"; kept, it helps in a settings file.
+    let mut msg = format!("invalid settings: {}", crate::json_path::describe(text, e));
+    if e.to_string().contains("unknown field") {
         msg.push_str(" (a misspelt key would silently disable a rule, so unknown keys are refused; see the README's settings reference)");
     }
     msg
