@@ -5,6 +5,7 @@
 #   make wasi       policy-wasi.wasm and annotated-policy-wasi.wasm (the WASI command build)
 #   make test       every test: unit tests of the core, PSS conformance, e2e through the wasm
 #   make artifacthub  regenerate artifacthub-pkg.yml from policy-metadata.yml and questions-ui.yml
+#   make release    every artifact and its SHA-256 sum in dist/release/ (from a clean clone too)
 #   make lint       rustfmt and clippy, as CI runs them
 #   make bench      benchmarks: native and wasm evaluation, instantiation, module size
 #   make fuzz       libFuzzer on validate and validate_settings (FUZZ_SECONDS each, default 600)
@@ -23,7 +24,7 @@ MANIFESTS   ?= examples/manifests
 CHECKER     := $(TARGET_DIR)/debug/checker
 
 .DEFAULT_GOAL := help
-.PHONY: help wasm wasi artifacthub wasm-target checker examples test lint fmt clean bench fuzz
+.PHONY: help wasm wasi artifacthub release wasm-target checker examples test lint fmt clean bench fuzz
 
 help:
 	@sed -n '3,/^#$$/p' Makefile | sed -e '/^#$$/d' -e 's/^# *//'
@@ -58,6 +59,37 @@ wasi: wasm-target
 artifacthub:
 	$(CARGO) run --quiet -p e2e-tests --bin scaffold-artifacthub
 
+# dist/release/: the annotated waPC module (what `kwctl push` publishes) and the plain one, the
+# WASI build, their metadata, the Artifact Hub package (checked up to date, not regenerated),
+# the Rancher UI form, the example ClusterAdmissionPolicies, README and CHANGELOG, and the
+# playground bundle (playground.tar.gz) when the Makefile has a playground target and npm is
+# installed (RELEASE_PLAYGROUND=yes requires it, =no skips it); SHA256SUMS over all of it
+# (verify with `cd dist/release && sha256sum -c SHA256SUMS`).
+RELEASE_DIR := dist/release
+RELEASE_PLAYGROUND ?= auto
+release: wasm wasi
+	$(CARGO) run --quiet -p e2e-tests --bin scaffold-artifacthub -- --check
+	rm -rf $(RELEASE_DIR)
+	mkdir -p $(RELEASE_DIR)/kubewarden
+	cp annotated-policy.wasm policy.wasm annotated-policy-wasi.wasm policy-wasi.wasm \
+	  policy-metadata.yml policy-metadata-wasi.yml artifacthub-pkg.yml questions-ui.yml \
+	  README.md CHANGELOG.md $(RELEASE_DIR)/
+	cp examples/kubewarden/*.yaml $(RELEASE_DIR)/kubewarden/
+	@if [ "$(RELEASE_PLAYGROUND)" = no ]; then \
+	  echo "release: RELEASE_PLAYGROUND=no, so no playground bundle"; \
+	elif ! grep -q '^playground:' Makefile; then \
+	  echo "release: no playground target in the Makefile, so no playground bundle"; \
+	elif [ "$(RELEASE_PLAYGROUND)" = auto ] && ! command -v npm >/dev/null 2>&1; then \
+	  echo "release: npm not found, so no playground bundle (RELEASE_PLAYGROUND=yes makes this an error)"; \
+	else \
+	  $(MAKE) --no-print-directory playground && \
+	  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --transform 's,^dist,playground,' \
+	    -C playground -cf - dist | gzip -n > $(RELEASE_DIR)/playground.tar.gz; \
+	fi
+	cd $(RELEASE_DIR) && find . -type f ! -name SHA256SUMS | sed 's,^\./,,' | LC_ALL=C sort | xargs sha256sum > SHA256SUMS
+	cd $(RELEASE_DIR) && sha256sum --quiet -c SHA256SUMS
+	@echo "release: $(RELEASE_DIR)/" && cat $(RELEASE_DIR)/SHA256SUMS
+
 checker:
 	$(CARGO) build -p e2e-tests --bin checker
 
@@ -85,6 +117,7 @@ fmt:
 clean:
 	$(CARGO) clean
 	rm -f policy.wasm annotated-policy.wasm policy-wasi.wasm annotated-policy-wasi.wasm
+	rm -rf $(RELEASE_DIR)
 
 # Benchmarks (CONTRACT §8): native and wasm evaluation, instantiation, module size.
 BENCH_INPUTS := target/bench-inputs

@@ -582,6 +582,10 @@ fn artifacthub_package_is_what_the_metadata_implies() {
         crate_version(),
         "io.kubewarden.policy.version and Cargo.toml's version differ"
     );
+    assert!(
+        root_file("CHANGELOG.md").contains(&format!("\n## [{version}]")),
+        "CHANGELOG.md has no entry for {version}"
+    );
     let questions = root_file("questions-ui.yml");
     let expected =
         ArtifactHubPkg::from_metadata(&metadata, version, &pkg.created_at, Some(&questions))

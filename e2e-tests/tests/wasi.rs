@@ -460,3 +460,35 @@ fn image_user_verification_without_an_oci_capability_follows_on_lookup_failure()
     let denied = wasi.validate(&request, &strict).unwrap();
     assert!(!denied.accepted, "{denied:?}");
 }
+
+/// The README's "Run in another engine" example: its payload, run through the WASI module,
+/// prints exactly the response the README shows.
+#[test]
+fn readme_example_prints_what_the_readme_says() {
+    let readme = read(&repo_root().join("README.md"));
+    let section = readme
+        .split("\n## Run in another engine\n")
+        .nth(1)
+        .expect("README.md has a `Run in another engine` section");
+    let after_marker = section
+        .split("<!-- wasi-example-payload -->")
+        .nth(1)
+        .expect("the section marks its example payload");
+    let mut blocks = after_marker.split("```json\n").skip(1).map(|b| {
+        b.split("\n```")
+            .next()
+            .expect("a closed code block")
+            .to_owned()
+    });
+    let payload = blocks.next().expect("the payload block");
+    let shown = blocks.next().expect("the response block");
+    let run = test_wasi_module()
+        .run(&["validate"], payload.as_bytes())
+        .unwrap();
+    assert_eq!(run.exit_code, 0, "{}", run.stderr_text());
+    assert_eq!(
+        run.stdout_text(),
+        shown,
+        "README.md shows another response than the module gives; update the README"
+    );
+}
