@@ -227,8 +227,10 @@ impl ImageUserLookup for PageLookup {
             .or_else(|| self.0.get(repository_of(image)))
         {
             Some(user) => Ok(user.clone()),
+            // The words of the module behind the checker's host (its waPC host error), so the
+            // verdicts stay identical to the checker's.
             None => Err(format!(
-                "OCI lookup failed: no such image in the image-user table: {image}"
+                "OCI lookup failed: Host error: no such image in the image-user table: {image}"
             )),
         }
     }

@@ -1,0 +1,270 @@
+// The playground and the Kubewarden module give identical verdicts: every example manifest and
+// every PSS fixture is evaluated by the page (the wasm-bindgen build, in Chromium) and by the
+// offline checker (annotated-policy.wasm on wasmtime through waPC, as the policy-server runs
+// it); each object's whole response (accepted, message with every violation, code, warnings,
+// audit annotations, mutated object) must be equal.
+//
+// Needs `make playground`, `make wasm` and the checker (`make checker`): `make playground-test`
+// builds all three.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { launch, openPage, repo, serve } from './harness.mjs';
+
+const run = promisify(execFile);
+const CHECKER = process.env.SCP_CHECKER ?? join(repo, 'target/debug/checker');
+const MODULE = join(repo, 'annotated-policy.wasm');
+const PSS = join(repo, 'e2e-tests/testdata/pss-v1.37');
+
+let server;
+let chrome;
+let page;
+let scratch;
+
+before(async () => {
+  for (const [path, how] of [
+    [CHECKER, 'make checker'],
+    [MODULE, 'make wasm'],
+  ]) {
+    try {
+      await stat(path);
+    } catch {
+      throw new Error(`${path} is missing: run \`${how}\` (or \`make playground-test\`)`);
+    }
+  }
+  server = await serve();
+  chrome = await launch();
+  page = await openPage(chrome.browser, server.url);
+  scratch = await mkdtemp(join(tmpdir(), 'scp-verdicts-'));
+});
+
+after(async () => {
+  await page?.close();
+  await chrome?.close();
+  await server?.close();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+async function yamlFiles(dir) {
+  return (await readdir(dir))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Drops null fields: the checker prints absent response fields as null. */
+function clean(value) {
+  if (Array.isArray(value)) return value.map(clean);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => [k, clean(v)]),
+    );
+  }
+  return value;
+}
+
+/** The module's verdicts, through the offline checker: one entry per object. */
+async function moduleVerdicts(settingsFile, files, imageUsersFile) {
+  let stdout;
+  const users = imageUsersFile ? ['--image-users', imageUsersFile] : [];
+  try {
+    ({ stdout } = await run(CHECKER, ['check', '--output', 'json', '--policy', MODULE, '--settings', settingsFile, ...users, ...files], {
+      cwd: repo,
+      maxBuffer: 256 * 1024 * 1024,
+    }));
+  } catch (e) {
+    // Exit status 1 means "something rejected": the output is complete.
+    if (e.code !== 1) throw new Error(`checker failed (${e.code}): ${e.stderr}`);
+    stdout = e.stdout;
+  }
+  return JSON.parse(stdout).map((r) =>
+    clean({
+      source: relative(repo, resolve(repo, r.source)),
+      document: r.index,
+      item: r.item,
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+      response: r.response,
+    }),
+  );
+}
+
+/** The playground's verdicts: the page's own evaluation of each file's text. */
+async function playgroundVerdicts(settingsFile, files, imageUsersFile) {
+  const settings = await readFile(settingsFile, 'utf8');
+  const imageUsers = imageUsersFile ? await readFile(imageUsersFile, 'utf8') : '';
+  const inputs = await Promise.all(files.map(async (f) => ({ source: relative(repo, f), text: await readFile(f, 'utf8') })));
+  return page.evaluate(
+    ({ settings, inputs, imageUsers }) =>
+      inputs.flatMap(({ source, text }) => {
+        const out = window.playground.evaluateTexts({ manifest: text, settings, imageUsers, namespace: 'default' });
+        if (out.manifestErrors.length || out.settingsErrors.length || !out.report || out.report.errors.length) {
+          return [{ source, error: JSON.stringify([out.manifestErrors, out.settingsErrors, out.report?.errors]) }];
+        }
+        return out.report.results.map((r) => ({
+          source,
+          document: r.document,
+          item: r.item,
+          kind: r.kind,
+          namespace: r.namespace,
+          name: r.name,
+          response: r.response,
+        }));
+      }),
+    { settings, inputs, imageUsers },
+  );
+}
+
+/** A file's name for messages: repository-relative, or the scratch file's own name. */
+function name(file) {
+  return file.startsWith(scratch) ? `(generated) ${file.slice(scratch.length + 1)}` : relative(repo, file);
+}
+
+/** Compares both runtimes object by object; returns the module's verdicts. */
+async function compare(t, settingsFile, files, imageUsersFile) {
+  const [expected, actual] = await Promise.all([
+    moduleVerdicts(settingsFile, files, imageUsersFile),
+    playgroundVerdicts(settingsFile, files, imageUsersFile),
+  ]);
+  const cleaned = actual.map(clean);
+  assert.ok(expected.length > 0, 'the checker evaluated something');
+  for (let i = 0; i < Math.max(expected.length, cleaned.length); i++) {
+    assert.deepEqual(cleaned[i], expected[i], `object ${i + 1} (${expected[i]?.source ?? cleaned[i]?.source}) with ${name(settingsFile)}`);
+  }
+  const rejected = expected.filter((v) => !v.response.accepted).length;
+  const mutated = expected.filter((v) => v.response.mutated_object).length;
+  const warned = expected.filter((v) => v.response.warnings?.length).length;
+  t.diagnostic(
+    `${name(settingsFile)}: ${files.length} files, ${expected.length} objects ` +
+      `(${rejected} rejected, ${warned} with warnings, ${mutated} mutated): identical`,
+  );
+  return expected;
+}
+
+async function withMutation(settingsFile) {
+  const text = await readFile(settingsFile, 'utf8');
+  assert.ok(!/^mutation:/m.test(text), `${settingsFile} already sets mutation`);
+  const file = join(scratch, `mutating-${relative(repo, settingsFile).replace(/\W+/g, '-')}.yml`);
+  await writeFile(file, `${text.replace(/^\{\}\s*$/m, '')}\nmutation:\n  enabled: true\n`);
+  return file;
+}
+
+describe('identical verdicts: playground and Kubewarden module', { timeout: 300_000 }, () => {
+  let examples;
+
+  before(async () => {
+    const dir = join(repo, 'examples/manifests');
+    examples = [...(await yamlFiles(dir)), ...(await yamlFiles(join(dir, 'violating')))];
+    assert.ok(examples.length >= 10, 'the example manifests are there');
+  });
+
+  for (const settings of ['matih', 'standard', 'pss-baseline', 'pss-restricted']) {
+    it(`every example manifest with examples/settings/${settings}.yml`, async (t) => {
+      const verdicts = await compare(t, join(repo, `examples/settings/${settings}.yml`), examples);
+      if (settings === 'matih') {
+        // The examples say what they expect: compliant ones pass, violating ones do not.
+        for (const v of verdicts) {
+          const violating = v.source.includes('/violating/');
+          if (!violating) assert.equal(v.response.accepted, true, `${v.source} ${v.kind}/${v.name}`);
+        }
+        assert.ok(verdicts.some((v) => !v.response.accepted), 'some violating example is rejected');
+      }
+    });
+  }
+
+  for (const settings of ['matih', 'standard']) {
+    it(`every example manifest with examples/settings/${settings}.yml and mutation enabled`, async (t) => {
+      const verdicts = await compare(t, await withMutation(join(repo, `examples/settings/${settings}.yml`)), examples);
+      assert.ok(verdicts.some((v) => v.response.mutated_object), 'some object was mutated');
+    });
+  }
+
+  it('image users answered from a table, as checker --image-users answers them', async (t) => {
+    const pods = [
+      ['numeric', 'registry.example/app:1.0'],
+      ['by-repository', 'registry.example/app:2.0'],
+      ['root', 'docker.io/library/busybox:1.36'],
+      ['no-user', 'scratch-app'],
+      ['named-user', 'nginx:1.27'],
+      ['other-uid', 'registry.example/tool@sha256:' + 'c'.repeat(64)],
+      ['missing', 'registry.example/unknown:1'],
+    ].map(([name, image]) =>
+      [
+        'apiVersion: v1',
+        'kind: Pod',
+        `metadata: {name: ${name}, namespace: apps}`,
+        'spec:',
+        '  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}',
+        '  containers:',
+        `    - name: c`,
+        `      image: "${image}"`,
+        '      securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}',
+      ].join('\n'),
+    );
+    const manifest = join(scratch, 'image-users.yaml');
+    await writeFile(manifest, pods.join('\n---\n') + '\n');
+    const users = join(scratch, 'users.yaml');
+    await writeFile(
+      users,
+      [
+        '"registry.example/app:1.0": "1000"',
+        'registry.example/app: 1000',
+        'docker.io/library/busybox: root',
+        'scratch-app: ""',
+        'nginx: nginx',
+        'registry.example/tool: "2000:2000"',
+      ].join('\n') + '\n',
+    );
+    for (const failure of ['warn', 'deny']) {
+      const settings = join(scratch, `image-user-${failure}.yml`);
+      await writeFile(
+        settings,
+        `podSecurityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\nimageUser: {verify: true, onLookupFailure: ${failure}}\n`,
+      );
+      const verdicts = await compare(t, settings, [manifest], users);
+      const accepted = Object.fromEntries(verdicts.map((v) => [v.name, v.response.accepted]));
+      assert.deepEqual(accepted, {
+        numeric: true,
+        'by-repository': true,
+        root: false,
+        'no-user': false,
+        'named-user': false,
+        'other-uid': true,
+        missing: failure === 'warn',
+      });
+    }
+  });
+
+  it('every PSS v1.37 fixture at its level', async (t) => {
+    const tsv = (await readFile(join(PSS, 'manifest.tsv'), 'utf8')).trim().split('\n').slice(1);
+    const fixtures = tsv.map((line) => {
+      const [level, expect, check, path] = line.split('\t');
+      return { level, expect, check, file: join(PSS, path) };
+    });
+    assert.ok(fixtures.length > 100, `${fixtures.length} fixtures`);
+    for (const level of ['baseline', 'restricted']) {
+      const mine = fixtures.filter((f) => f.level === level);
+      const verdicts = await compare(
+        t,
+        join(repo, `examples/settings/pss-${level}.yml`),
+        mine.map((f) => f.file),
+      );
+      // And they are the upstream verdicts.
+      for (const f of mine) {
+        const source = relative(repo, f.file);
+        const objects = verdicts.filter((v) => v.source === source);
+        assert.ok(objects.length > 0, source);
+        const accepted = objects.every((v) => v.response.accepted);
+        assert.equal(accepted, f.expect === 'pass', `${source} (${f.check}) should ${f.expect}`);
+      }
+    }
+  });
+});
