@@ -7,6 +7,8 @@
 #   make artifacthub  regenerate artifacthub-pkg.yml from policy-metadata.yml and questions-ui.yml
 #   make release    every artifact and its SHA-256 sum in dist/release/ (from a clean clone too)
 #   make lint       rustfmt and clippy, as CI runs them
+#   make playground the browser playground, built into playground/dist/ (a static page)
+#   make playground-serve  serve it on http://127.0.0.1:8080/ (PLAYGROUND_PORT)
 #   make bench      benchmarks: native and wasm evaluation, instantiation, module size
 #   make fuzz       libFuzzer on validate and validate_settings (FUZZ_SECONDS each, default 600)
 #   make clean      remove build output
@@ -102,8 +104,10 @@ examples: wasm checker
 	echo "examples: checker exit status $$status (1 = some example rejected, as the violating ones must be)"
 
 # --no-fail-fast: a failing suite must not hide the verdicts of the suites after it.
+# The playground's browser tests run after the core's (playground-test, below).
 test: wasm wasi
 	$(CARGO) test --workspace --no-fail-fast
+	$(MAKE) --no-print-directory playground-test
 
 lint: wasm-target
 	$(CARGO) fmt --all -- --check
@@ -117,6 +121,7 @@ fmt:
 clean:
 	$(CARGO) clean
 	rm -f policy.wasm annotated-policy.wasm policy-wasi.wasm annotated-policy-wasi.wasm
+	rm -rf playground/dist playground/pkg
 	rm -rf $(RELEASE_DIR)
 
 # Benchmarks (CONTRACT §8): native and wasm evaluation, instantiation, module size.
@@ -133,3 +138,47 @@ fuzz:
 	cd fuzz && ./seed-corpus.sh
 	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -s none --release validate corpus/validate -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048
 	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -s none --release validate_settings corpus/validate_settings -- -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -rss_limit_mb=2048
+
+# ---------------------------------------------------------------- the browser playground
+# playground/ (CONTRACT §7): the core through wasm-bindgen (wasm32-unknown-unknown), a static
+# page bundled with esbuild, and its tests in headless Chromium (Debian's /usr/bin/chromium,
+# driven by playwright-core). Needs node and npm; the tests need chromium.
+PLAYGROUND_TARGET    := wasm32-unknown-unknown
+PLAYGROUND_BUILD     := $(TARGET_DIR)/$(PLAYGROUND_TARGET)/playground/security_context_playground.wasm
+# Must equal the crate's exact wasm-bindgen pin (playground/Cargo.toml).
+WASM_BINDGEN_VERSION := 0.2.130
+WASM_BINDGEN         ?= wasm-bindgen
+PLAYGROUND_PORT      ?= 8080
+.PHONY: playground playground-tools playground-serve playground-test
+
+# The wasm target, wasm-bindgen-cli at exactly the pinned version, and the npm packages of
+# playground/package-lock.json; each only when missing. `--locked` is tried first; the CLI's
+# own lock names a crate version the registry no longer serves, so it falls back to a fresh
+# resolution of the same CLI version.
+playground-tools:
+	@if command -v $(RUSTUP) >/dev/null 2>&1; then \
+	  $(RUSTUP) target list --installed | grep -qx '$(PLAYGROUND_TARGET)' || $(RUSTUP) target add $(PLAYGROUND_TARGET); \
+	fi
+	@if ! $(WASM_BINDGEN) --version 2>/dev/null | grep -qx 'wasm-bindgen $(WASM_BINDGEN_VERSION)'; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+	  $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked \
+	    || $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@if [ ! -f playground/node_modules/.package-lock.json ] \
+	    || [ playground/package-lock.json -nt playground/node_modules/.package-lock.json ]; then \
+	  cd playground && npm ci --no-audit --no-fund; \
+	fi
+
+playground: playground-tools
+	$(CARGO) build --profile playground --target $(PLAYGROUND_TARGET) -p security-context-playground
+	$(WASM_BINDGEN) --target web --no-typescript --remove-name-section --remove-producers-section \
+	  --out-dir playground/pkg --out-name playground $(PLAYGROUND_BUILD)
+	cd playground && node scripts/build.mjs
+
+playground-serve: playground
+	@echo "playground: http://127.0.0.1:$(PLAYGROUND_PORT)/ (Ctrl-C stops)"
+	python3 -m http.server --bind 127.0.0.1 --directory playground/dist $(PLAYGROUND_PORT)
+
+# The browser tests, and the identical-verdicts test against the module through the checker.
+playground-test: wasm checker playground
+	cd playground && node --test --test-concurrency=1 tests/*.test.mjs
