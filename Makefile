@@ -181,4 +181,4 @@ playground-serve: playground
 
 # The browser tests, and the identical-verdicts test against the module through the checker.
 playground-test: wasm checker playground
-	cd playground && node --test --test-concurrency=1 tests/*.test.mjs
+	cd playground && SCP_CHECKER=$(abspath $(CHECKER)) node --test --test-concurrency=1 tests/*.test.mjs
