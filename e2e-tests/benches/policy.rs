@@ -118,6 +118,10 @@ fn benches(c: &mut Criterion) {
         PolicyModule::from_file(&wasm_path).unwrap_or_else(|e| panic!("{e} (run `make wasm`)"));
     let host = module.instantiate().expect("instantiate");
     let mut wasm = c.benchmark_group("wasm-wapc");
+    // The fixed cost of one waPC round trip (a guest function that does nothing).
+    wasm.bench_function("protocol_version-call", |b| {
+        b.iter(|| host.call("protocol_version", black_box(b"")).expect("call"))
+    });
     for input in &inputs {
         let native_answer = security_context_policy::validate(&input.payload);
         let wasm_answer = host.call("validate", &input.payload).expect("validate");
