@@ -87,6 +87,16 @@ describe('evaluation', () => {
     assert.equal(r.response.message, r.outcome.message);
   });
 
+  it('imports nothing from a host: no waPC, only the wasm-bindgen glue', async () => {
+    const module = new WebAssembly.Module(await readFile(join(playground, 'pkg/playground_bg.wasm')));
+    const imports = WebAssembly.Module.imports(module);
+    assert.deepEqual(
+      imports.filter((i) => !i.module.endsWith('playground_bg.js')),
+      [],
+    );
+    assert.ok(!imports.some((i) => /wapc|__guest|__host/i.test(i.name)), JSON.stringify(imports));
+  });
+
   it('answers settings validation like the module', () => {
     assert.equal(wasm.validateSettings('{}'), '{"valid":true}');
     const bad = JSON.parse(wasm.validateSettings('{"securityContext": {"runAsUsr": 1}}'));
