@@ -243,6 +243,63 @@ describe('identical verdicts: playground and Kubewarden module', { timeout: 300_
     }
   });
 
+  it('settings validation: every invalid-settings case, in the module\'s words', async (t) => {
+    const all = JSON.parse(await readFile(join(repo, 'e2e-tests/testdata/invalid-settings.json'), 'utf8'));
+    // Settings that are not a mapping never reach the module: the checker and the page both
+    // refuse them as input (the page at their line).
+    const cases = all.filter((c) => c.settings && typeof c.settings === 'object' && !Array.isArray(c.settings));
+    assert.ok(cases.length > 10, `${cases.length} cases`);
+    const manifest = join(repo, 'examples/manifests/ai-service.yaml');
+    const files = [];
+    for (const [i, c] of cases.entries()) {
+      const file = join(scratch, `invalid-settings-${i}.json`);
+      await writeFile(file, JSON.stringify(c.settings));
+      files.push(file);
+    }
+    // The module's answer, as the checker reports it (exit status 2), two at a time.
+    const expected = new Array(files.length);
+    const one = async (i) => {
+      const file = files[i];
+      try {
+        await run(CHECKER, ['check', '--policy', MODULE, '--settings', file, manifest], { cwd: repo });
+        expected[i] = null;
+      } catch (e) {
+        assert.equal(e.code, 2, `${file}: ${e.stderr}`);
+        const prefix = `checker: invalid settings ${file}: `;
+        assert.ok(e.stderr.startsWith(prefix), e.stderr);
+        expected[i] = e.stderr.slice(prefix.length).trimEnd();
+      }
+    };
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) await one(next++);
+    };
+    await Promise.all([worker(), worker()]);
+    // The page's, from the same settings text.
+    const texts = await Promise.all(files.map((f) => readFile(f, 'utf8')));
+    const manifestText = await readFile(manifest, 'utf8');
+    const actual = await page.evaluate(
+      ({ texts, manifestText }) =>
+        texts.map((settings) => {
+          const out = window.playground.evaluateTexts({ manifest: manifestText, settings });
+          return {
+            settings: out.report.settings,
+            rejected: out.report.results.filter((r) => !r.outcome.accepted).length,
+            objects: out.report.results.length,
+          };
+        }),
+      { texts, manifestText },
+    );
+    for (const [i, c] of cases.entries()) {
+      assert.equal(actual[i].settings.valid, false, c.name);
+      assert.equal(actual[i].settings.message, expected[i], c.name);
+      for (const part of c.expect) assert.ok(expected[i].includes(part), `${c.name}: ${part}`);
+      // And the page, like the policy-server, rejects every request until they are fixed.
+      assert.equal(actual[i].rejected, actual[i].objects, c.name);
+    }
+    t.diagnostic(`${cases.length} invalid settings: the same message from the page and the module`);
+  });
+
   it('every PSS v1.37 fixture at its level', async (t) => {
     const tsv = (await readFile(join(PSS, 'manifest.tsv'), 'utf8')).trim().split('\n').slice(1);
     const fixtures = tsv.map((line) => {

@@ -207,7 +207,7 @@ async function evaluateNow() {
   const docErrors = (report?.errors ?? []).map((e) => ({ line: e.line, message: `document ${e.document}: ${e.message}` }));
   errorList($('manifest-errors'), [...out.manifestErrors, ...docErrors], editors.manifest);
   const settingsProblems = [...out.settingsErrors];
-  if (report && !report.settings.valid) settingsProblems.push({ line: null, message: `invalid settings: ${report.settings.message}` });
+  if (report && !report.settings.valid) settingsProblems.push({ line: null, message: report.settings.message });
   errorList($('settings-errors'), settingsProblems, editors.settings);
   const userProblems = [...out.imageUserErrors];
   if (report && !report.image_users.valid) userProblems.push({ line: null, message: report.image_users.message });
