@@ -41,18 +41,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
                 .filter(|r| !drops(dropped, r))
                 .collect();
             if !missing.is_empty() {
-                let found = if dropped.is_empty() {
-                    super::NOT_SET.to_owned()
-                } else {
-                    format!(
-                        "[{}]",
-                        dropped
-                            .iter()
-                            .map(|d| d.as_ref())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                };
+                let found = super::show_caps(dropped);
                 ctx.on_container(ID, &c, p, "securityContext.capabilities.drop")
                     .found(found)
                     .required(format!("to include {}", required.join(", ")))

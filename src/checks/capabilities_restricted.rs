@@ -25,18 +25,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
         let caps = c.container.sc().and_then(|s| s.capabilities.as_ref());
         let dropped = caps.and_then(|c| c.drop.as_deref()).unwrap_or(&[]);
         if !p.relaxes(Fields::CAPS_DROP) && !dropped.iter().any(|d| d == "ALL") {
-            let found = if dropped.is_empty() {
-                super::NOT_SET.to_owned()
-            } else {
-                format!(
-                    "[{}]",
-                    dropped
-                        .iter()
-                        .map(|d| d.as_ref())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
+            let found = super::show_caps(dropped);
             ctx.on_container(ID, &c, p, "securityContext.capabilities.drop")
                 .found(found)
                 .required("to include ALL (restricted Pod Security Standard)")

@@ -294,6 +294,15 @@ pub fn show_opt_bool(v: Option<bool>) -> String {
     v.map_or_else(|| NOT_SET.to_owned(), |b| b.to_string())
 }
 
+/// How a capability list reads in a message: `[A, B]`, or "not set" when empty.
+pub fn show_caps(list: &[crate::view::Str<'_>]) -> String {
+    if list.is_empty() {
+        return NOT_SET.to_owned();
+    }
+    let names: Vec<&str> = list.iter().map(|c| c.as_ref()).collect();
+    format!("[{}]", names.join(", "))
+}
+
 pub fn quote(s: &str) -> String {
     format!("{s:?}")
 }
