@@ -1,10 +1,10 @@
 //! Reading what people feed the checker: multi-document YAML or JSON holding plain objects,
-//! `List`s, AdmissionRequests or AdmissionReviews.
+//! `List`s, AdmissionRequests or AdmissionReviews. YAML is read as kubectl reads it (YAML 1.1,
+//! merge keys applied, ambiguous documents refused): see [`crate::yaml`].
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::request::AdmissionRequestBuilder;
@@ -75,21 +75,22 @@ fn parse_json_stream(text: &str) -> Result<Vec<Document>, (usize, serde_json::Er
 }
 
 fn parse_yaml_stream(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
-    let mut docs = Vec::new();
-    for (i, de) in serde_norway::Deserializer::from_str(text).enumerate() {
-        let value = Value::deserialize(de).map_err(|e| InputError {
-            source: source.to_owned(),
-            document: Some(i + 1),
-            message: format!("invalid YAML: {e}"),
-        })?;
-        if !value.is_null() {
-            docs.push(Document {
-                number: i + 1,
-                value,
-            });
-        }
-    }
-    Ok(docs)
+    let docs = crate::yaml::parse_stream(text).map_err(|e| InputError {
+        source: source.to_owned(),
+        document: Some(e.document),
+        message: match e.line {
+            Some(_) => format!("invalid YAML at {e}"),
+            None => format!("invalid YAML: {e}"),
+        },
+    })?;
+    Ok(docs
+        .into_iter()
+        .filter(|d| !d.value.is_null())
+        .map(|d| Document {
+            number: d.number,
+            value: d.value,
+        })
+        .collect())
 }
 
 /// One object to evaluate, wrapped in the AdmissionRequest the policy receives.

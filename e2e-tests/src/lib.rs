@@ -1,6 +1,7 @@
 //! Host-side tooling for the security-context policy: a waPC host on wasmtime
 //! ([`host::PolicyModule`], [`host::PolicyHost`]), AdmissionRequest builders ([`request`]),
-//! input parsing for the offline checker ([`input`]), the policy metadata ([`metadata`]),
+//! input parsing for the offline checker ([`input`], YAML read as kubectl reads it by
+//! [`yaml`]), the policy metadata ([`metadata`]),
 //! wasm custom sections ([`wasm`]), a host for the WASI command build ([`wasi`]) and the
 //! Artifact Hub package generator ([`artifacthub`]).
 //!
@@ -14,6 +15,7 @@ pub mod metadata;
 pub mod request;
 pub mod wasi;
 pub mod wasm;
+pub mod yaml;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

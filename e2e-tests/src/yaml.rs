@@ -1,0 +1,1531 @@
+//! YAML as kubectl and Helm read it.
+//!
+//! kubectl and Helm turn YAML into JSON with `sigs.k8s.io/yaml`, which decodes with go-yaml v2:
+//! YAML 1.1 scalars and `<<` merge keys. This module builds the same JSON ([`serde_json::Value`])
+//! from the events of [`saphyr_parser`], so the policy sees the object the API server receives:
+//!
+//! - anchors and aliases are expanded;
+//! - `<<` merge keys are applied; their value is a mapping, an alias to one, or a sequence of
+//!   those (anything else is refused, as go-yaml refuses it);
+//! - quoted scalars are strings; plain scalars resolve as go-yaml v2's `resolve.go` does:
+//!   `y Y yes Yes YES true True TRUE on On ON` are `true`, `n N no No NO false False FALSE off
+//!   Off OFF` are `false`, `~ null Null NULL` and the empty scalar are null; integers go through
+//!   Go's `strconv.ParseInt(s, 0, 64)` once `_` are removed (`0777` is octal 511, `0x1F`,
+//!   `0o17`, `0b101`, `+12`), then `ParseUint`, then floats (`1e3`, `.5`); timestamps stay
+//!   strings, as go-yaml v2 hands them to `interface{}` as strings; everything else is a string;
+//! - explicit tags: `!!str`, `!!int`, `!!bool`, `!!null`, `!!float`, `!!map`, `!!seq` (and
+//!   `!!merge` on a `<<` key) with go-yaml's rules; any other tag is refused;
+//! - floats are written as Go's `encoding/json` writes them: an integral float is an integer
+//!   (`1e3` reaches the API server as `1000`); NaN and infinities are refused (kubectl cannot
+//!   send them);
+//! - go-yaml's "excessive aliasing" limit is applied with go-yaml's own counting, and no
+//!   document may expand to more than [`MAX_NODES`] nodes or nest deeper than [`MAX_DEPTH`].
+//!
+//! Where YAML readers disagree, the document is refused rather than read one way:
+//!
+//! - a key given both explicitly and by a `<<` merge (or by two merged mappings) with
+//!   different values: go-yaml v2 lets the later one win, the YAML merge-key spec, go-yaml v3
+//!   (kustomize) and the JavaScript `yaml` package let the explicit one win;
+//! - a key given twice;
+//! - a key that is not a string once resolved (`on:` is the boolean `true` to kubectl, the
+//!   string `"on"` to YAML 1.2 readers);
+//! - raw NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR characters, line breaks to YAML 1.1 but
+//!   ordinary characters to YAML 1.2 (escape them in a double-quoted string instead).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use serde_json::{Map, Number, Value};
+
+/// The most nodes one document may expand to, aliases included.
+pub const MAX_NODES: usize = 1_000_000;
+
+/// The deepest nesting of mappings, sequences and aliases in one document (the parser itself
+/// stops a little deeper, past 250 levels).
+pub const MAX_DEPTH: usize = 200;
+
+/// Why a YAML text was refused, located as precisely as the parser knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// 1-based document number.
+    pub document: usize,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => {
+                write!(f, "line {line}, column {column}: {}", self.message)
+            }
+            (Some(line), None) => write!(f, "line {line}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+/// One document of a stream. `number` counts from 1, empty documents included (their value
+/// is null).
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlDocument {
+    pub number: usize,
+    pub value: Value,
+}
+
+/// Reads every document of a YAML stream as kubectl would send it, or refuses the stream at
+/// the first document that cannot be read unambiguously.
+pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument>, YamlError> {
+    check_line_breaks(text)?;
+    let mut docs = Vec::new();
+    let mut composer: Option<Composer> = None;
+    let mut started = 0usize;
+    for event in Parser::new_from_str(text) {
+        let document = if composer.is_some() {
+            started
+        } else {
+            started + 1
+        };
+        let (event, span) = event.map_err(|e| YamlError {
+            document,
+            line: Some(e.marker().line()),
+            column: Some(e.marker().col() + 1),
+            message: e.info().to_owned(),
+        })?;
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            Event::DocumentStart(_) => {
+                started += 1;
+                composer = Some(Composer::new(started));
+            }
+            Event::DocumentEnd => {
+                if let Some(done) = composer.take() {
+                    let number = done.document;
+                    let value = done.finish()?;
+                    docs.push(YamlDocument { number, value });
+                }
+            }
+            other => match composer.as_mut() {
+                Some(c) => c.event(other, span)?,
+                None => {
+                    return Err(YamlError {
+                        document,
+                        line: Some(span.start.line()),
+                        column: Some(span.start.col() + 1),
+                        message: "content outside a document".to_owned(),
+                    });
+                }
+            },
+        }
+    }
+    Ok(docs)
+}
+
+/// YAML 1.1 (go-yaml) breaks lines at NEL, LS and PS; YAML 1.2 (our parser) does not. A text
+/// holding one raw could be two different objects, so it is refused.
+fn check_line_breaks(text: &str) -> Result<(), YamlError> {
+    let mut line = 1;
+    let mut column = 1;
+    let mut document = 1;
+    let mut at_line_start = true;
+    for (i, c) in text.char_indices() {
+        if at_line_start && i > 0 && text.get(i..).is_some_and(|rest| rest.starts_with("---")) {
+            document += 1;
+        }
+        at_line_start = false;
+        match c {
+            '\n' => {
+                line += 1;
+                column = 1;
+                at_line_start = true;
+                continue;
+            }
+            '\u{85}' | '\u{2028}' | '\u{2029}' => {
+                return Err(YamlError {
+                    document,
+                    line: Some(line),
+                    column: Some(column),
+                    message: format!(
+                        "a raw U+{:04X} character: YAML 1.1 readers (kubectl, Helm) take it for a \
+                         line break, YAML 1.2 readers for text; write it as an escape (\"\\u{:04X}\") \
+                         inside a double-quoted string",
+                        c as u32, c as u32
+                    ),
+                });
+            }
+            _ => column += 1,
+        }
+    }
+    Ok(())
+}
+
+/// The tags go-yaml knows, written `!!name` or `tag:yaml.org,2002:name`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CoreTag {
+    Str,
+    Int,
+    Bool,
+    Null,
+    Float,
+    Map,
+    Seq,
+    Merge,
+}
+
+impl CoreTag {
+    fn name(self) -> &'static str {
+        match self {
+            CoreTag::Str => "!!str",
+            CoreTag::Int => "!!int",
+            CoreTag::Bool => "!!bool",
+            CoreTag::Null => "!!null",
+            CoreTag::Float => "!!float",
+            CoreTag::Map => "!!map",
+            CoreTag::Seq => "!!seq",
+            CoreTag::Merge => "!!merge",
+        }
+    }
+
+    fn of(tag: &Tag) -> Result<CoreTag, String> {
+        let full = format!("{}{}", tag.handle, tag.suffix);
+        let known = match full.strip_prefix("tag:yaml.org,2002:") {
+            Some("str") => Some(CoreTag::Str),
+            Some("int") => Some(CoreTag::Int),
+            Some("bool") => Some(CoreTag::Bool),
+            Some("null") => Some(CoreTag::Null),
+            Some("float") => Some(CoreTag::Float),
+            Some("map") => Some(CoreTag::Map),
+            Some("seq") => Some(CoreTag::Seq),
+            Some("merge") => Some(CoreTag::Merge),
+            _ => None,
+        };
+        known.ok_or_else(|| {
+            let shown = match full.strip_prefix("tag:yaml.org,2002:") {
+                Some(rest) => format!("!!{rest}"),
+                None => tag.to_string(),
+            };
+            format!(
+                "the tag {shown} is not supported: only !!str, !!int, !!bool, !!null, !!float, \
+                 !!map, !!seq and !!merge are read (remove the tag)"
+            )
+        })
+    }
+}
+
+#[derive(Debug)]
+enum Kind {
+    Scalar {
+        value: String,
+        style: ScalarStyle,
+        tag: Option<CoreTag>,
+    },
+    Seq(Vec<usize>),
+    /// Keys and values, alternating.
+    Map(Vec<usize>),
+    Alias(usize),
+}
+
+#[derive(Debug)]
+struct Node {
+    kind: Kind,
+    line: usize,
+    column: usize,
+}
+
+/// Builds one document's node graph from parser events.
+struct Composer {
+    document: usize,
+    nodes: Vec<Node>,
+    anchors: HashMap<usize, usize>,
+    open: Vec<usize>,
+    root: Option<usize>,
+}
+
+impl Composer {
+    fn new(document: usize) -> Self {
+        Composer {
+            document,
+            nodes: Vec::new(),
+            anchors: HashMap::new(),
+            open: Vec::new(),
+            root: None,
+        }
+    }
+
+    fn error(&self, span: &Span, message: impl Into<String>) -> YamlError {
+        YamlError {
+            document: self.document,
+            line: Some(span.start.line()),
+            column: Some(span.start.col() + 1),
+            message: message.into(),
+        }
+    }
+
+    fn tag(&self, tag: Option<&Tag>, span: &Span) -> Result<Option<CoreTag>, YamlError> {
+        tag.map(CoreTag::of)
+            .transpose()
+            .map_err(|m| self.error(span, m))
+    }
+
+    fn add(&mut self, kind: Kind, anchor: usize, span: &Span) -> usize {
+        let id = self.nodes.len();
+        self.nodes.push(Node {
+            kind,
+            line: span.start.line(),
+            column: span.start.col() + 1,
+        });
+        if anchor != 0 {
+            self.anchors.insert(anchor, id);
+        }
+        id
+    }
+
+    fn attach(&mut self, child: usize, span: &Span) -> Result<(), YamlError> {
+        match self.open.last() {
+            None => {
+                if self.root.replace(child).is_some() {
+                    return Err(self.error(span, "more than one node in a document"));
+                }
+            }
+            Some(&parent) => match self.nodes.get_mut(parent).map(|n| &mut n.kind) {
+                Some(Kind::Seq(items) | Kind::Map(items)) => items.push(child),
+                _ => return Err(self.error(span, "internal error: no open collection")),
+            },
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, kind: Kind, anchor: usize, span: &Span) -> Result<(), YamlError> {
+        if self.open.len() >= MAX_DEPTH {
+            return Err(self.error(
+                span,
+                format!("nested deeper than {MAX_DEPTH} levels; no Kubernetes object needs that"),
+            ));
+        }
+        let id = self.add(kind, anchor, span);
+        self.attach(id, span)?;
+        self.open.push(id);
+        Ok(())
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), YamlError> {
+        match event {
+            Event::Scalar(value, style, anchor, tag) => {
+                let tag = self.tag(tag.as_deref(), &span)?;
+                if matches!(tag, Some(CoreTag::Map | CoreTag::Seq)) {
+                    let shown = tag.map(CoreTag::name).unwrap_or_default();
+                    return Err(self.error(&span, format!("{shown} on a scalar")));
+                }
+                let kind = Kind::Scalar {
+                    value: value.into_owned(),
+                    style,
+                    tag,
+                };
+                let id = self.add(kind, anchor, &span);
+                self.attach(id, &span)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                match self.tag(tag.as_deref(), &span)? {
+                    None | Some(CoreTag::Seq) => {}
+                    Some(other) => {
+                        return Err(self.error(&span, format!("{} on a sequence", other.name())));
+                    }
+                }
+                self.open(Kind::Seq(Vec::new()), anchor, &span)
+            }
+            Event::MappingStart(anchor, tag) => {
+                match self.tag(tag.as_deref(), &span)? {
+                    None | Some(CoreTag::Map) => {}
+                    Some(other) => {
+                        return Err(self.error(&span, format!("{} on a mapping", other.name())));
+                    }
+                }
+                self.open(Kind::Map(Vec::new()), anchor, &span)
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if self.open.pop().is_none() {
+                    return Err(self.error(&span, "internal error: unbalanced collection end"));
+                }
+                Ok(())
+            }
+            Event::Alias(anchor) => {
+                let Some(&target) = self.anchors.get(&anchor) else {
+                    return Err(self.error(
+                        &span,
+                        "an alias to an anchor not defined earlier in this document",
+                    ));
+                };
+                let id = self.add(Kind::Alias(target), 0, &span);
+                self.attach(id, &span)
+            }
+            Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd
+            | Event::Nothing => Ok(()),
+        }
+    }
+
+    fn finish(self) -> Result<Value, YamlError> {
+        let Some(root) = self.root else {
+            return Ok(Value::Null);
+        };
+        let mut decoder = Decoder {
+            document: self.document,
+            nodes: &self.nodes,
+            // go-yaml counts the document node too.
+            count: 1,
+            alias_count: 0,
+            alias_depth: 0,
+            depth: 0,
+            active_aliases: Vec::new(),
+            path: Vec::new(),
+        };
+        decoder.decode(root)
+    }
+}
+
+/// One step of a path into a document, for messages.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+    Merge,
+}
+
+fn render_path(path: &[Step]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                let plain = !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '/');
+                if plain {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                } else {
+                    out.push_str(&format!("[{k:?}]"));
+                }
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+            Step::Merge => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str("<<");
+            }
+        }
+    }
+    if out.is_empty() {
+        "the top level".to_owned()
+    } else {
+        out
+    }
+}
+
+/// Where a key of a mapping came from, for conflict messages.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    merged: bool,
+    line: usize,
+}
+
+/// A mapping being built, with where each key came from.
+#[derive(Default)]
+struct Merging {
+    out: Map<String, Value>,
+    origins: HashMap<String, Origin>,
+}
+
+/// Turns a document's node graph into JSON the way go-yaml v2 decodes into `interface{}`.
+struct Decoder<'a> {
+    document: usize,
+    nodes: &'a [Node],
+    count: usize,
+    alias_count: usize,
+    alias_depth: usize,
+    depth: usize,
+    active_aliases: Vec<usize>,
+    path: Vec<Step>,
+}
+
+/// go-yaml v2's `allowedAliasRatio`.
+fn allowed_alias_ratio(count: usize) -> f64 {
+    const LOW: usize = 400_000;
+    const HIGH: usize = 4_000_000;
+    if count <= LOW {
+        0.99
+    } else if count >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((count - LOW) as f64 / (HIGH - LOW) as f64)
+    }
+}
+
+impl<'a> Decoder<'a> {
+    fn node(&self, id: usize) -> Result<&'a Node, YamlError> {
+        self.nodes.get(id).ok_or_else(|| YamlError {
+            document: self.document,
+            line: None,
+            column: None,
+            message: "internal error: a node out of range".to_owned(),
+        })
+    }
+
+    fn error_at(&self, node: &Node, message: impl Into<String>) -> YamlError {
+        YamlError {
+            document: self.document,
+            line: Some(node.line),
+            column: Some(node.column),
+            message: message.into(),
+        }
+    }
+
+    /// go-yaml's per-node accounting (`decoder.unmarshal`), plus our own hard limits.
+    fn tick(&mut self, node: &Node) -> Result<(), YamlError> {
+        self.count += 1;
+        if self.alias_depth > 0 {
+            self.alias_count += 1;
+        }
+        if self.count > MAX_NODES {
+            return Err(self.error_at(
+                node,
+                format!(
+                    "the document expands to more than {MAX_NODES} nodes (aliases repeat what \
+                     they name); write it without the aliases that multiply it"
+                ),
+            ));
+        }
+        if self.alias_count > 100
+            && self.count > 1000
+            && self.alias_count as f64 / self.count as f64 > allowed_alias_ratio(self.count)
+        {
+            return Err(self.error_at(
+                node,
+                "document contains excessive aliasing (kubectl refuses it too): write the \
+                 repeated parts out instead of through aliases",
+            ));
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, id: usize) -> Result<Value, YamlError> {
+        let node = self.node(id)?;
+        self.tick(node)?;
+        match &node.kind {
+            Kind::Scalar { value, style, tag } => {
+                resolve_scalar(value, *style, *tag).map_err(|m| self.error_at(node, m))
+            }
+            Kind::Alias(target) => {
+                if self.active_aliases.contains(&id) {
+                    return Err(self.error_at(node, "an anchor whose value contains itself"));
+                }
+                self.enter(node)?;
+                self.active_aliases.push(id);
+                self.alias_depth += 1;
+                let out = self.decode(*target);
+                self.alias_depth -= 1;
+                self.active_aliases.pop();
+                self.depth -= 1;
+                out
+            }
+            Kind::Seq(items) => {
+                self.enter(node)?;
+                let mut out = Vec::with_capacity(items.len());
+                for (i, &item) in items.iter().enumerate() {
+                    self.path.push(Step::Index(i));
+                    let v = self.decode(item);
+                    self.path.pop();
+                    out.push(v?);
+                }
+                self.depth -= 1;
+                Ok(Value::Array(out))
+            }
+            Kind::Map(entries) => {
+                self.enter(node)?;
+                let out = self.decode_map(entries);
+                self.depth -= 1;
+                out.map(Value::Object)
+            }
+        }
+    }
+
+    fn enter(&mut self, node: &Node) -> Result<(), YamlError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error_at(
+                node,
+                format!(
+                    "nested deeper than {MAX_DEPTH} levels (aliases included); no Kubernetes \
+                     object needs that"
+                ),
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn is_merge_key(&self, id: usize) -> Result<bool, YamlError> {
+        let node = self.node(id)?;
+        Ok(match &node.kind {
+            Kind::Scalar { value, style, tag } => {
+                value == "<<"
+                    && ((*style == ScalarStyle::Plain && tag.is_none())
+                        || *tag == Some(CoreTag::Merge))
+            }
+            _ => false,
+        })
+    }
+
+    fn decode_map(&mut self, entries: &[usize]) -> Result<Map<String, Value>, YamlError> {
+        let mut map = Merging::default();
+        for pair in entries.chunks_exact(2) {
+            let &[key_id, value_id] = pair else {
+                continue;
+            };
+            let key_node = self.node(key_id)?;
+            if self.is_merge_key(key_id)? {
+                let line = key_node.line;
+                self.path.push(Step::Merge);
+                let sources = self.merge_sources(value_id);
+                self.path.pop();
+                for source in sources? {
+                    for (k, v) in source {
+                        self.insert(&mut map, key_node, k, v, Origin { merged: true, line })?;
+                    }
+                }
+                continue;
+            }
+            let key = match self.decode(key_id)? {
+                Value::String(s) => s,
+                other => {
+                    return Err(self.error_at(
+                        key_node,
+                        format!(
+                            "at {}: the key {} is not a string to kubectl (YAML 1.1 reads it as \
+                             {}); quote it",
+                            render_path(&self.path),
+                            scalar_text(key_node),
+                            describe(&other)
+                        ),
+                    ));
+                }
+            };
+            self.path.push(Step::Key(key.clone()));
+            let value = self.decode(value_id);
+            self.path.pop();
+            let origin = Origin {
+                merged: false,
+                line: key_node.line,
+            };
+            self.insert(&mut map, key_node, key, value?, origin)?;
+        }
+        Ok(map.out)
+    }
+
+    /// Adds one key to a mapping being built, refusing duplicates and merge conflicts.
+    fn insert(
+        &self,
+        map: &mut Merging,
+        at: &Node,
+        key: String,
+        value: Value,
+        origin: Origin,
+    ) -> Result<(), YamlError> {
+        let Origin { merged, line } = origin;
+        let Merging { out, origins } = map;
+        let Some(previous) = origins.get(&key).copied() else {
+            origins.insert(key.clone(), origin);
+            out.insert(key, value);
+            return Ok(());
+        };
+        let where_ = render_path(&self.path);
+        if !merged && !previous.merged {
+            return Err(self.error_at(
+                at,
+                format!(
+                    "at {where_}: the key {key:?} is given twice (lines {} and {}); write it once",
+                    previous.line, line
+                ),
+            ));
+        }
+        if out.get(&key) == Some(&value) {
+            if !merged {
+                origins.insert(key, origin);
+            }
+            return Ok(());
+        }
+        let how = match (previous.merged, merged) {
+            (true, true) => format!("by two `<<` merges (lines {} and {line})", previous.line),
+            (false, true) => format!(
+                "explicitly (line {}) and by a `<<` merge (line {line})",
+                previous.line
+            ),
+            _ => format!(
+                "by a `<<` merge (line {}) and explicitly (line {line})",
+                previous.line
+            ),
+        };
+        Err(self.error_at(
+            at,
+            format!(
+                "at {where_}: the key {key:?} is given {how} with different values; YAML readers \
+                 disagree on which value wins (kubectl takes the later one, the YAML spec, \
+                 kustomize and the playground the explicit or first one): write the value once"
+            ),
+        ))
+    }
+
+    /// The mappings a `<<` value names, in order (earlier ones first).
+    fn merge_sources(&mut self, id: usize) -> Result<Vec<Map<String, Value>>, YamlError> {
+        let node = self.node(id)?;
+        let bad = |d: &Self, n: &Node| {
+            d.error_at(
+                n,
+                format!(
+                    "at {}: a `<<` merge takes a mapping, an alias to a mapping, or a list of \
+                     those",
+                    render_path(&d.path)
+                ),
+            )
+        };
+        match &node.kind {
+            Kind::Map(_) | Kind::Alias(_) => {
+                if !self.names_a_mapping(id)? {
+                    return Err(bad(self, node));
+                }
+                Ok(vec![self.decode_mapping(id)?])
+            }
+            Kind::Seq(items) => {
+                for &item in items {
+                    if !self.names_a_mapping(item)? {
+                        return Err(bad(self, self.node(item)?));
+                    }
+                }
+                // go-yaml decodes the list backwards (earlier mappings win); count the same way.
+                let mut out = Vec::with_capacity(items.len());
+                for &item in items.iter().rev() {
+                    out.push(self.decode_mapping(item)?);
+                }
+                out.reverse();
+                Ok(out)
+            }
+            Kind::Scalar { .. } => Err(bad(self, node)),
+        }
+    }
+
+    fn names_a_mapping(&self, id: usize) -> Result<bool, YamlError> {
+        Ok(match &self.node(id)?.kind {
+            Kind::Map(_) => true,
+            Kind::Alias(target) => matches!(self.node(*target)?.kind, Kind::Map(_)),
+            _ => false,
+        })
+    }
+
+    fn decode_mapping(&mut self, id: usize) -> Result<Map<String, Value>, YamlError> {
+        match self.decode(id)? {
+            Value::Object(map) => Ok(map),
+            _ => {
+                let node = self.node(id)?;
+                Err(self.error_at(node, "a `<<` merge takes a mapping"))
+            }
+        }
+    }
+}
+
+fn scalar_text(node: &Node) -> String {
+    match &node.kind {
+        Kind::Scalar { value, .. } => format!("`{value}`"),
+        Kind::Seq(_) => "(a sequence)".to_owned(),
+        Kind::Map(_) => "(a mapping)".to_owned(),
+        Kind::Alias(_) => "(an alias)".to_owned(),
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Array(_) => "a sequence".to_owned(),
+        Value::Object(_) => "a mapping".to_owned(),
+    }
+}
+
+/// What go-yaml v2's `resolve` makes of a scalar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Resolved {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    /// A syntactically valid integer outside 64 bits (go-yaml makes a `big.Int` of it).
+    BigInt,
+    /// A text Go's `ParseFloat` may read as a number that we do not model (`.5_0`).
+    Unsure,
+    Str,
+}
+
+impl Resolved {
+    fn tag(self) -> &'static str {
+        match self {
+            Resolved::Null => "!!null",
+            Resolved::Bool(_) => "!!bool",
+            Resolved::Int(_) | Resolved::Uint(_) | Resolved::BigInt => "!!int",
+            Resolved::Float(_) => "!!float",
+            Resolved::Str | Resolved::Unsure => "!!str",
+        }
+    }
+}
+
+/// A scalar as JSON, following go-yaml v2's `decoder.scalar` for `interface{}`.
+fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<CoreTag>) -> Result<Value, String> {
+    let resolved = match tag {
+        None if style != ScalarStyle::Plain => return Ok(Value::String(value.to_owned())),
+        None => resolve_plain(value),
+        Some(CoreTag::Str) => return Ok(Value::String(value.to_owned())),
+        Some(CoreTag::Merge) => {
+            return Err(format!(
+                "!!merge on `{value}`: only a `<<` key can carry it (remove the tag)"
+            ));
+        }
+        Some(wanted) => {
+            let got = resolve_plain(value);
+            let fits = matches!(
+                (wanted, got),
+                (
+                    CoreTag::Int,
+                    Resolved::Int(_) | Resolved::Uint(_) | Resolved::BigInt
+                ) | (CoreTag::Bool, Resolved::Bool(_))
+                    | (CoreTag::Null, Resolved::Null)
+                    | (CoreTag::Float, Resolved::Float(_) | Resolved::Int(_))
+            );
+            if !fits {
+                return Err(format!(
+                    "cannot read {} `{value}` as {}",
+                    got.tag(),
+                    wanted.name()
+                ));
+            }
+            match (wanted, got) {
+                (CoreTag::Float, Resolved::Int(i)) => Resolved::Float(i as f64),
+                _ => got,
+            }
+        }
+    };
+    to_json(resolved, value)
+}
+
+fn to_json(resolved: Resolved, text: &str) -> Result<Value, String> {
+    Ok(match resolved {
+        Resolved::Null => Value::Null,
+        Resolved::Bool(b) => Value::Bool(b),
+        Resolved::Int(i) => Value::Number(i.into()),
+        Resolved::Uint(u) => Value::Number(u.into()),
+        Resolved::Str => Value::String(text.to_owned()),
+        Resolved::Unsure => {
+            return Err(format!(
+                "YAML readers disagree on whether `{text}` is a number or text: quote it, or \
+                 write the number without underscores"
+            ));
+        }
+        Resolved::BigInt => {
+            return Err(format!(
+                "the integer `{text}` does not fit in 64 bits; no Kubernetes field takes it \
+                 (quote it if it is text)"
+            ));
+        }
+        Resolved::Float(f) => {
+            if !f.is_finite() {
+                return Err(format!(
+                    "`{text}` is a YAML 1.1 {} that JSON cannot carry, so kubectl cannot send it \
+                     (quote it if it is text)",
+                    if f.is_nan() { "NaN" } else { "infinity" }
+                ));
+            }
+            json_float(f)
+        }
+    })
+}
+
+/// A float as Go's `encoding/json` writes it: integral values below 1e21 have no fraction or
+/// exponent, so they reach the API server as integers.
+fn json_float(f: f64) -> Value {
+    if f.fract() == 0.0 && f.abs() < 1e21 {
+        if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
+            return Value::Number((f as i64).into());
+        }
+        if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+            return Value::Number((f as u64).into());
+        }
+    }
+    Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+/// go-yaml v2's `resolve("", in)` for a plain scalar.
+fn resolve_plain(s: &str) -> Resolved {
+    let hint = match s.as_bytes().first() {
+        None => b'N',
+        Some(b'+' | b'-') => b'S',
+        Some(b'0'..=b'9') => b'D',
+        Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => b'M',
+        Some(b'.') => b'.',
+        Some(_) => return Resolved::Str,
+    };
+    match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Resolved::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Resolved::Bool(false);
+        }
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Resolved::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+        _ => {}
+    }
+    match hint {
+        b'.' => {
+            if s.contains('_') {
+                let plain: String = s.chars().filter(|&c| c != '_').collect();
+                if go_parse_float_from_dot(&plain).is_some() {
+                    return Resolved::Unsure;
+                }
+                return Resolved::Str;
+            }
+            match go_parse_float_from_dot(s) {
+                Some(f) => Resolved::Float(f),
+                None => Resolved::Str,
+            }
+        }
+        b'D' | b'S' => resolve_number(s),
+        _ => Resolved::Str,
+    }
+}
+
+/// The `'D', 'S'` branch of go-yaml v2's `resolve`. Timestamps (`2001-12-14`) are skipped: they
+/// start with four digits and a `-`, which no number does, and go-yaml v2 hands them to
+/// `interface{}` as the original string anyway.
+fn resolve_number(s: &str) -> Resolved {
+    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    if let Ok(i) = go_parse_int(&plain, 0) {
+        return Resolved::Int(i);
+    }
+    let uint = go_parse_uint(&plain, 0);
+    if let Ok(u) = uint {
+        return Resolved::Uint(u);
+    }
+    if yaml_style_float(&plain)
+        && let Ok(f) = plain.parse::<f64>()
+        && f.is_finite()
+    {
+        return Resolved::Float(f);
+    }
+    if let Some(digits) = plain.strip_prefix("0b") {
+        if let Ok(i) = go_parse_int(digits, 2) {
+            return Resolved::Int(i);
+        }
+        if let Ok(u) = go_parse_uint(digits, 2) {
+            return Resolved::Uint(u);
+        }
+    } else if let Some(digits) = plain.strip_prefix("-0b")
+        && let Ok(i) = go_parse_int(&format!("-{digits}"), 2)
+    {
+        return Resolved::Int(i);
+    }
+    if uint == Err(GoNumError::Range) {
+        // go-yaml tries big.Int.SetString(plain, 0), which takes what ParseUint took, unbounded.
+        return Resolved::BigInt;
+    }
+    Resolved::Str
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GoNumError {
+    Syntax,
+    Range,
+}
+
+/// Go's `strconv.ParseUint(s, base, 64)` for base 0 or 2..=36, on text without underscores.
+/// Like Go, it reports a range error at the first overflow, before later digits are checked.
+fn go_parse_uint(s: &str, base: u32) -> Result<u64, GoNumError> {
+    if s.is_empty() {
+        return Err(GoNumError::Syntax);
+    }
+    let bytes = s.as_bytes();
+    let (base, digits) = if base == 0 {
+        match bytes {
+            [b'0', p, _, ..] if p.eq_ignore_ascii_case(&b'b') => (2, bytes.get(2..)),
+            [b'0', p, _, ..] if p.eq_ignore_ascii_case(&b'o') => (8, bytes.get(2..)),
+            [b'0', p, _, ..] if p.eq_ignore_ascii_case(&b'x') => (16, bytes.get(2..)),
+            [b'0', ..] => (8, bytes.get(1..)),
+            _ => (10, Some(bytes)),
+        }
+    } else {
+        (base, Some(bytes))
+    };
+    let digits = digits.ok_or(GoNumError::Syntax)?;
+    let mut n: u64 = 0;
+    for &c in digits {
+        let d = match c {
+            b'0'..=b'9' => u32::from(c - b'0'),
+            b'a'..=b'z' => u32::from(c - b'a') + 10,
+            b'A'..=b'Z' => u32::from(c - b'A') + 10,
+            _ => return Err(GoNumError::Syntax),
+        };
+        if d >= base {
+            return Err(GoNumError::Syntax);
+        }
+        n = n
+            .checked_mul(u64::from(base))
+            .and_then(|n| n.checked_add(u64::from(d)))
+            .ok_or(GoNumError::Range)?;
+    }
+    Ok(n)
+}
+
+/// Go's `strconv.ParseInt(s, base, 64)`, on text without underscores.
+fn go_parse_int(s: &str, base: u32) -> Result<i64, GoNumError> {
+    let (negative, rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, s.get(1..).unwrap_or_default()),
+        Some(b'+') => (false, s.get(1..).unwrap_or_default()),
+        _ => (false, s),
+    };
+    let magnitude = go_parse_uint(rest, base)?;
+    if negative {
+        if magnitude > 1 << 63 {
+            return Err(GoNumError::Range);
+        }
+        Ok((magnitude as i64).wrapping_neg())
+    } else {
+        i64::try_from(magnitude).map_err(|_| GoNumError::Range)
+    }
+}
+
+/// go-yaml v2's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn yaml_style_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    if matches!(b.first(), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Go's `strconv.ParseFloat(s, 64)` for a text without underscores starting with `.`
+/// (go-yaml's `'.'` hint): `.`, digits, an optional exponent. Out of range is an error in Go,
+/// so go-yaml keeps such a text as a string.
+fn go_parse_float_from_dot(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'.') {
+        return None;
+    }
+    let mut i = 1;
+    let start = i;
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let exp = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == exp {
+            return None;
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    enum Want {
+        Json(Value),
+        /// The error names these, in its message (or its position, as "line L").
+        Error(&'static [&'static str]),
+    }
+    use Want::{Error, Json};
+
+    fn one(text: &str) -> Result<Value, YamlError> {
+        let mut docs = parse_stream(text)?;
+        assert_eq!(docs.len(), 1, "{text:?} is not one document");
+        Ok(docs.remove(0).value)
+    }
+
+    fn billion_laughs() -> String {
+        let mut text = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n".to_owned();
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn documents_read_as_kubectl_reads_them() {
+        let laughs = billion_laughs();
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        let fine_depth = format!("{}{}", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
+        let mut nested = json!([]);
+        for _ in 1..MAX_DEPTH - 1 {
+            nested = json!([nested]);
+        }
+        let cases: Vec<(&str, &str, Want)> = vec![
+            // Merge keys.
+            (
+                "merge key in a securityContext gives privileged root",
+                "securityContext:\n  <<: {privileged: true, runAsUser: 0}\n",
+                Json(json!({"securityContext": {"privileged": true, "runAsUser": 0}})),
+            ),
+            (
+                "merge of an alias, with explicit keys beside it",
+                "base: &b {runAsUser: 1000, runAsGroup: 1000}\nctx:\n  <<: *b\n  runAsNonRoot: true\n",
+                Json(json!({"base": {"runAsUser": 1000, "runAsGroup": 1000},
+                            "ctx": {"runAsUser": 1000, "runAsGroup": 1000, "runAsNonRoot": true}})),
+            ),
+            (
+                "merge list of disjoint mappings",
+                "<<: [{a: 1}, {b: 2}]\nc: 3\n",
+                Json(json!({"a": 1, "b": 2, "c": 3})),
+            ),
+            (
+                "merge list giving one key the same value twice",
+                "<<: [{a: 1, b: 2}, {a: 1}]\n",
+                Json(json!({"a": 1, "b": 2})),
+            ),
+            (
+                "merge list giving one key two values is refused",
+                "<<: [{a: 1}, {a: 2}]\n",
+                Error(&[
+                    "\"a\"",
+                    "two `<<` merges",
+                    "disagree",
+                    "write the value once",
+                    "line 1",
+                ]),
+            ),
+            (
+                "explicit key before a merge with another value is refused",
+                "x:\n  a: 1\n  <<: {a: 2}\n",
+                Error(&[
+                    "at x",
+                    "\"a\"",
+                    "explicitly (line 2)",
+                    "merge (line 3)",
+                    "disagree",
+                    "line 3",
+                ]),
+            ),
+            (
+                "merge before an explicit key with another value is refused",
+                "<<: {runAsUser: 0}\nrunAsUser: 1000\n",
+                Error(&[
+                    "\"runAsUser\"",
+                    "merge (line 1) and explicitly (line 2)",
+                    "write the value once",
+                ]),
+            ),
+            (
+                "explicit key equal to the merged one is fine",
+                "<<: {a: 1, b: 2}\na: 1\n",
+                Json(json!({"a": 1, "b": 2})),
+            ),
+            (
+                "merges nest through aliases",
+                "base: &b {p: 1}\nmid: &m {<<: *b, q: 2}\ntop: {<<: *m, r: 3}\n",
+                Json(
+                    json!({"base": {"p": 1}, "mid": {"p": 1, "q": 2}, "top": {"p": 1, "q": 2, "r": 3}}),
+                ),
+            ),
+            (
+                "a merge list of aliases",
+                "a: &a {p: 1}\nb: &b {q: 2}\nc: {<<: [*a, *b]}\n",
+                Json(json!({"a": {"p": 1}, "b": {"q": 2}, "c": {"p": 1, "q": 2}})),
+            ),
+            (
+                "a quoted << is an ordinary key",
+                "'<<': {a: 1}\n",
+                Json(json!({"<<": {"a": 1}})),
+            ),
+            (
+                "a !!merge-tagged << merges",
+                "!!merge <<: {a: 1}\n",
+                Json(json!({"a": 1})),
+            ),
+            (
+                "a scalar merge value is refused",
+                "x:\n  <<: 5\n",
+                Error(&["at x.<<", "a `<<` merge takes a mapping", "line 2"]),
+            ),
+            (
+                "a null merge value is refused",
+                "<<:\n",
+                Error(&["a `<<` merge takes a mapping"]),
+            ),
+            (
+                "a merge list holding a scalar is refused",
+                "<<: [{a: 1}, b]\n",
+                Error(&["a `<<` merge takes a mapping"]),
+            ),
+            (
+                "a merge of an alias to a list is refused",
+                "l: &l [1]\nm: {<<: *l}\n",
+                Error(&["a `<<` merge takes a mapping"]),
+            ),
+            (
+                "a merge of an anchor inside itself is refused",
+                "m: &m {<<: *m}\n",
+                Error(&["contains itself"]),
+            ),
+            // Anchors and aliases.
+            (
+                "an alias repeats its anchor's value",
+                "a: &x [1, {b: c}]\nd: *x\n",
+                Json(json!({"a": [1, {"b": "c"}], "d": [1, {"b": "c"}]})),
+            ),
+            (
+                "a redefined anchor names its latest value",
+                "a: &x 1\nb: *x\nc: &x 2\nd: *x\n",
+                Json(json!({"a": 1, "b": 1, "c": 2, "d": 2})),
+            ),
+            (
+                "an alias inside its own anchor is refused",
+                "&a [*a]\n",
+                Error(&["contains itself"]),
+            ),
+            (
+                "an unknown alias is refused",
+                "a: *nope\n",
+                Error(&["unknown anchor", "line 1"]),
+            ),
+            (
+                "billion laughs are refused",
+                &laughs,
+                Error(&["excessive aliasing", "write the repeated parts out"]),
+            ),
+            (
+                "nesting past the limit is refused",
+                &deep,
+                Error(&["nested deeper than 200 levels"]),
+            ),
+            (
+                "nesting within the limit is read",
+                &fine_depth,
+                Json(nested),
+            ),
+            // Integers.
+            (
+                "octal with a leading 0",
+                "runAsUser: 01750\n",
+                Json(json!({"runAsUser": 1000})),
+            ),
+            (
+                "every integer form Go's ParseInt takes",
+                "[0x1F, 0X1f, 0o17, 0b101, +12, -3, 1_000, -0777, 0, -0, 0b-101, 0x_1F]\n",
+                Json(json!([31, 31, 15, 5, 12, -3, 1000, -511, 0, 0, -5, 31])),
+            ),
+            (
+                "64-bit limits",
+                "[9223372036854775807, -9223372036854775808, 18446744073709551615]\n",
+                Json(json!([i64::MAX, i64::MIN, u64::MAX])),
+            ),
+            (
+                "integers past 64 bits in hex are refused",
+                "0x1FFFFFFFFFFFFFFFF\n",
+                Error(&["does not fit in 64 bits"]),
+            ),
+            (
+                "not octal, so a float that JSON writes as an integer",
+                "[08, 09.5, 99999999999999999999]\n",
+                Json(json!([8, 9.5, 1e20])),
+            ),
+            // Floats.
+            (
+                "floats, integral ones as integers",
+                "[1e3, 1.5, .5, -.25, 2.0, 1., +1E2, 1_0.5]\n",
+                Json(json!([1000, 1.5, 0.5, -0.25, 2, 1, 100, 10.5])),
+            ),
+            ("NaN is refused", "a: .nan\n", Error(&["NaN", "quote it"])),
+            ("infinity is refused", "a: -.Inf\n", Error(&["infinity"])),
+            (
+                "a float past range is a string",
+                "[1e999, .5e999]\n",
+                Json(json!(["1e999", ".5e999"])),
+            ),
+            (
+                "a dotted number with underscores is refused",
+                "a: .5_0\n",
+                Error(&["disagree", "quote it"]),
+            ),
+            // Booleans and nulls.
+            (
+                "YAML 1.1 true",
+                "[y, Y, yes, Yes, YES, on, On, ON, true, True, TRUE]\n",
+                Json(json!([
+                    true, true, true, true, true, true, true, true, true, true, true
+                ])),
+            ),
+            (
+                "YAML 1.1 false",
+                "[n, N, no, No, NO, off, Off, OFF, false, False, FALSE]\n",
+                Json(json!([
+                    false, false, false, false, false, false, false, false, false, false, false
+                ])),
+            ),
+            (
+                "other spellings are strings",
+                "[yES, oN, tRUE, nULL, Nope, .NaNa, '', 1:00, 2001-12-14, 0x, 0b, +]\n",
+                Json(json!([
+                    "yES",
+                    "oN",
+                    "tRUE",
+                    "nULL",
+                    "Nope",
+                    ".NaNa",
+                    "",
+                    "1:00",
+                    "2001-12-14",
+                    "0x",
+                    "0b",
+                    "+"
+                ])),
+            ),
+            (
+                "nulls",
+                "a: [~, null, Null, NULL]\nb:\n",
+                Json(json!({"a": [null, null, null, null], "b": null})),
+            ),
+            // Strings.
+            (
+                "quoted scalars stay strings",
+                "[\"yes\", 'on', \"0777\", '1e3', \"~\", '', \"<<\"]\n",
+                Json(json!(["yes", "on", "0777", "1e3", "~", "", "<<"])),
+            ),
+            (
+                "block scalars stay strings",
+                "a: |\n  yes\nb: >-\n  0777\n",
+                Json(json!({"a": "yes\n", "b": "0777"})),
+            ),
+            // Tags.
+            (
+                "explicit tags",
+                "[!!str 0777, !!int '0777', !!bool 'yes', !!null '~', !!float 1, !!str yes, !!float 0.5, !!seq [1], !!map {a: 1}]\n",
+                Json(json!(["0777", 511, true, null, 1, "yes", 0.5, [1], {"a": 1}])),
+            ),
+            (
+                "a long-form tag",
+                "!<tag:yaml.org,2002:str> 12\n",
+                Json(json!("12")),
+            ),
+            (
+                "a tag the value does not fit is refused",
+                "a: !!int abc\n",
+                Error(&["cannot read !!str `abc` as !!int", "line 1"]),
+            ),
+            (
+                "!!bool on a number is refused",
+                "a: !!bool 1\n",
+                Error(&["as !!bool"]),
+            ),
+            (
+                "a local tag is refused",
+                "a: !foo bar\n",
+                Error(&["the tag !foo is not supported", "remove the tag"]),
+            ),
+            (
+                "!!binary is refused",
+                "a: !!binary aGk=\n",
+                Error(&["!!binary is not supported"]),
+            ),
+            (
+                "!!timestamp is refused",
+                "a: !!timestamp 2001-12-14\n",
+                Error(&["!!timestamp"]),
+            ),
+            (
+                "!!map on a sequence is refused",
+                "a: !!map [1]\n",
+                Error(&["!!map on a sequence"]),
+            ),
+            (
+                "!!merge on another key is refused",
+                "!!merge a: 1\n",
+                Error(&["only a `<<` key"]),
+            ),
+            // Keys.
+            (
+                "a key read as a boolean is refused",
+                "on: push\n",
+                Error(&[
+                    "the key `on` is not a string",
+                    "the boolean true",
+                    "quote it",
+                    "line 1",
+                ]),
+            ),
+            (
+                "a key read as a number is refused",
+                "data:\n  80: http\n",
+                Error(&["at data", "the key `80`", "the number 80"]),
+            ),
+            (
+                "a null key is refused",
+                "? ~\n: a\n",
+                Error(&["not a string"]),
+            ),
+            (
+                "a quoted key is fine",
+                "'on': push\n\"80\": http\n",
+                Json(json!({"on": "push", "80": "http"})),
+            ),
+            (
+                "a key given twice is refused",
+                "a: 1\nb: 2\na: 1\n",
+                Error(&["\"a\" is given twice (lines 1 and 3)", "line 3"]),
+            ),
+            // Characters YAML 1.1 and 1.2 read differently.
+            (
+                "a raw line separator is refused",
+                "a: b\u{2028}c: d\n",
+                Error(&["U+2028", "escape", "line 1, column 5"]),
+            ),
+            (
+                "a raw NEL is refused",
+                "a: \"b\u{85}\"\n",
+                Error(&["U+0085"]),
+            ),
+            (
+                "an escaped line separator is fine",
+                "a: \"b\\u2028c\"\n",
+                Json(json!({"a": "b\u{2028}c"})),
+            ),
+        ];
+        let mut failures = Vec::new();
+        for (name, text, want) in &cases {
+            match (one(text), want) {
+                (Ok(got), Json(expected)) if got == *expected => {}
+                (Err(e), Error(needles)) => {
+                    let shown = e.to_string();
+                    for needle in *needles {
+                        if !shown.contains(needle) {
+                            failures.push(format!("{name}: {shown:?} does not say {needle:?}"));
+                        }
+                    }
+                }
+                (got, Json(expected)) => {
+                    failures.push(format!("{name}: expected {expected}, got {got:?}"))
+                }
+                (Ok(got), Error(_)) => failures.push(format!("{name}: accepted as {got}")),
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn documents_are_numbered_and_errors_name_theirs() {
+        let docs = parse_stream("a: 1\n---\n---\n# nothing\n---\nb: 2\n").unwrap();
+        let got: Vec<(usize, Value)> = docs.into_iter().map(|d| (d.number, d.value)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, json!({"a": 1})),
+                (2, Value::Null),
+                (3, Value::Null),
+                (4, json!({"b": 2}))
+            ]
+        );
+        for (name, text, document, line) in [
+            (
+                "an alias to another document's anchor",
+                "a: &x 1\n---\nb: *x\n",
+                2,
+                3,
+            ),
+            ("a syntax error", "a: 1\n---\nb: [c\n", 2, 4),
+            (
+                "a merge conflict",
+                "a: 1\n---\nb: 1\n---\nc: 1\n<<: {c: 2}\n",
+                3,
+                6,
+            ),
+            ("a raw separator", "a: 1\n---\nb: \u{2029}\n", 2, 3),
+        ] {
+            let e = parse_stream(text).unwrap_err();
+            assert_eq!((e.document, e.line), (document, Some(line)), "{name}: {e}");
+        }
+        assert!(parse_stream("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn hostile_texts_end_with_an_answer() {
+        // Inputs fuzzers found to hang or crash YAML parsers.
+        for text in [
+            "{---",
+            "[---",
+            "{a: [---",
+            "- &a\n- *a\n- {<<: *a}",
+            "? - ? -\n",
+            "&a\n*a",
+        ] {
+            let _ = parse_stream(text);
+        }
+    }
+}
