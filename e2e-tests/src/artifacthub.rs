@@ -186,7 +186,7 @@ pub fn parse_maintainers(author: &str) -> Result<Vec<Maintainer>, String> {
 
 fn install_text(image: &str) -> String {
     format!(
-        "The policy can be obtained using [`kwctl`](https://github.com/kubewarden/kwctl):\n\
+        "The policy can be obtained using [kwctl](https://docs.kubewarden.io/howtos/install-kwctl):\n\
          ```console\n\
          kwctl pull {image}\n\
          ```\n\

@@ -1,7 +1,9 @@
 //! The policy metadata, as `kwctl annotate` embeds it in the `io.kubewarden.metadata` section.
 //!
-//! Field names and defaults follow `policy_evaluator::policy_metadata::Metadata`; unlike kwctl
-//! we refuse unknown keys so that a typo in `policy-metadata.yml` cannot silently drop a field.
+//! Field names, order and defaults follow `policy_evaluator::policy_metadata::Metadata` (kwctl
+//! 1.36), so the JSON is byte for byte what `kwctl annotate` writes (its own `io.kubewarden.kwctl`
+//! annotation aside); unlike kwctl we refuse unknown keys so that a typo in
+//! `policy-metadata.yml` cannot silently drop a field.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +11,83 @@ use serde::{Deserialize, Serialize};
 
 /// The annotation holding the policy's README (`kwctl annotate --usage-path`).
 pub const USAGE_ANNOTATION: &str = "io.kubewarden.policy.usage";
+
+/// The annotation kwctl adds with its own version (we write none).
+pub const KWCTL_VERSION_ANNOTATION: &str = "io.kubewarden.kwctl";
+
+/// Every host capability a waPC policy can call, as `namespace/operation` (binding
+/// `kubewarden`): the paths Kubewarden's `hostCapabilities` lists and policy-server's
+/// per-policy allow-list name (`policy_evaluator::host_capabilities`, Kubewarden 1.35+).
+pub const HOST_CAPABILITIES: &[&str] = &[
+    "oci/v1/verify",
+    "oci/v1/manifest_digest",
+    "oci/v1/oci_manifest",
+    "oci/v1/oci_manifest_config",
+    "oci/v2/verify",
+    "net/v1/dns_lookup_host",
+    "crypto/v1/is_certificate_trusted",
+    "kubernetes/list_resources_by_namespace",
+    "kubernetes/list_resources_all",
+    "kubernetes/get_resource",
+    "kubernetes/can_i",
+];
+
+/// The host capabilities a module's data segments show it calls, found the way `kwctl
+/// annotate` finds them (a heuristic, not a proof): the capability's namespace (`oci`) and its
+/// operation (`v1/oci_manifest_config`) both appear in the data, the operation not only as the
+/// start of a longer operation that begins with it (`v1/oci_manifest` inside
+/// `v1/oci_manifest_config`). The segments are joined with a 0xFF byte, which no UTF-8 string
+/// contains, so no match spans two segments.
+pub fn detect_host_capabilities(data_segments: &[&[u8]]) -> Vec<&'static str> {
+    let mut data = Vec::new();
+    for segment in data_segments {
+        data.extend_from_slice(segment);
+        data.push(0xff);
+    }
+    let split = |cap: &'static str| cap.split_once('/').unwrap_or((cap, ""));
+    HOST_CAPABILITIES
+        .iter()
+        .copied()
+        .filter(|cap| {
+            let (namespace, operation) = split(cap);
+            if find(&data, namespace.as_bytes(), 0).is_none() {
+                return false;
+            }
+            let longer: Vec<&str> = HOST_CAPABILITIES
+                .iter()
+                .map(|c| split(c).1)
+                .filter(|op| op.len() > operation.len() && op.starts_with(operation))
+                .collect();
+            longer
+                .iter()
+                .all(|l| standalone(&data, operation.as_bytes(), l.as_bytes()))
+                && find(&data, operation.as_bytes(), 0).is_some()
+        })
+        .collect()
+}
+
+/// The first position at or after `from` where `needle` occurs in `hay`.
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(from.min(hay.len()));
+    }
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// Whether `needle` occurs somewhere that is not the start of `longer` (which begins with it).
+fn standalone(hay: &[u8], needle: &[u8], longer: &[u8]) -> bool {
+    let mut from = 0;
+    while let Some(at) = find(hay, needle, from) {
+        if !hay[at..].starts_with(longer) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -44,6 +123,10 @@ pub struct Metadata {
     pub policy_type: String,
     #[serde(default)]
     pub context_aware_resources: Vec<ContextAwareResource>,
+    /// The host capabilities the module calls (`oci/v1/oci_manifest_config`, ...), as
+    /// Kubewarden 1.35+ reads them. Absent and empty differ in the JSON, as in kwctl's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_capabilities: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_kubewarden_version: Option<String>,
     /// The legacy boolean that `contextAwareResources` replaced. Read, checked, never written
@@ -103,6 +186,22 @@ impl Metadata {
         if !matches!(self.policy_type.as_str(), "kubernetes" | "raw") {
             problems.push(format!("unknown policyType {:?}", self.policy_type));
         }
+        for (i, cap) in self.host_capabilities.iter().flatten().enumerate() {
+            if !HOST_CAPABILITIES.contains(&cap.as_str()) {
+                problems.push(format!(
+                    "hostCapabilities[{i}]: unknown host capability {cap:?}; name each one the \
+                     module calls as namespace/operation, one of: {}",
+                    HOST_CAPABILITIES.join(", ")
+                ));
+            }
+        }
+        if let Some(version) = &self.minimum_kubewarden_version
+            && crate::artifacthub::check_semver(version).is_err()
+        {
+            problems.push(format!(
+                "minimumKubewardenVersion {version:?} is not a semver version: write MAJOR.MINOR.PATCH, e.g. 1.35.0"
+            ));
+        }
         if self.context_aware == Some(true) && self.context_aware_resources.is_empty() {
             problems.push(
                 "contextAware: true needs contextAwareResources listing what it reads".to_owned(),
@@ -114,5 +213,48 @@ impl Metadata {
     /// The value of annotation `key`, if set.
     pub fn annotation(&self, key: &str) -> Option<&str> {
         self.annotations.as_ref()?.get(key).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detect(strings: &[&str]) -> Vec<&'static str> {
+        let segments: Vec<&[u8]> = strings.iter().map(|s| s.as_bytes()).collect();
+        detect_host_capabilities(&segments)
+    }
+
+    #[test]
+    fn nothing_without_the_strings() {
+        assert!(detect(&["hello", "world"]).is_empty());
+        assert!(detect(&["kubewarden", "tracing", "log"]).is_empty());
+    }
+
+    #[test]
+    fn the_oci_manifest_config_lookup() {
+        assert_eq!(
+            detect(&["kubewarden", "oci", "v1/oci_manifest_config"]),
+            ["oci/v1/oci_manifest_config"]
+        );
+        // The shorter v1/oci_manifest counts only when it also appears on its own.
+        assert_eq!(
+            detect(&["oci", "v1/oci_manifest_config", "v1/oci_manifest"]),
+            ["oci/v1/oci_manifest", "oci/v1/oci_manifest_config"]
+        );
+    }
+
+    #[test]
+    fn an_operation_needs_its_namespace() {
+        assert!(detect(&["can_i"]).is_empty());
+        assert_eq!(detect(&["kubernetes", "can_i"]), ["kubernetes/can_i"]);
+    }
+
+    #[test]
+    fn no_match_across_segments() {
+        assert_eq!(
+            detect(&["oci", "v1/oci_manifest_", "config"]),
+            ["oci/v1/oci_manifest"]
+        );
     }
 }

@@ -121,6 +121,83 @@ pub fn custom_sections(module: &[u8]) -> Result<Vec<(String, &[u8])>, WasmError>
     Ok(out)
 }
 
+/// Skips a constant expression (an active data segment's offset) up to and including its
+/// `end` opcode: `i32.const`, `i64.const`, `f32.const`, `f64.const`, `global.get` and the
+/// extended-const arithmetic, which is all a data segment offset may hold.
+fn skip_const_expr(bytes: &[u8], end: usize, pos: &mut usize) -> Result<(), WasmError> {
+    loop {
+        let at = *pos;
+        let opcode = *bytes.get(at).filter(|_| at < end).ok_or_else(|| {
+            WasmError(format!("data segment offset at {at} runs past its section"))
+        })?;
+        *pos += 1;
+        match opcode {
+            0x0b => return Ok(()),
+            // i32.const, i64.const: a signed LEB128 (at most 10 bytes).
+            0x41 | 0x42 => {
+                let mut n = 0;
+                while bytes.get(*pos).is_some_and(|b| b & 0x80 != 0) {
+                    *pos += 1;
+                    n += 1;
+                    if n > 10 {
+                        return Err(WasmError(format!("LEB128 too long at offset {at}")));
+                    }
+                }
+                *pos += 1;
+            }
+            0x43 => *pos += 4,
+            0x44 => *pos += 8,
+            0x23 => {
+                read_leb_u32(bytes, pos)?;
+            }
+            // i32.add/sub/mul, i64.add/sub/mul (extended constant expressions).
+            0x6a | 0x6b | 0x6c | 0x7c | 0x7d | 0x7e => {}
+            other => {
+                return Err(WasmError(format!(
+                    "data segment offset at {at}: opcode 0x{other:02x} is not a constant expression"
+                )));
+            }
+        }
+    }
+}
+
+/// The bytes of every data segment (section 11), in order: where a module keeps its strings.
+pub fn data_segments(module: &[u8]) -> Result<Vec<&[u8]>, WasmError> {
+    let mut out = Vec::new();
+    for section in sections(module)?.into_iter().filter(|s| s.id == 11) {
+        let mut pos = section.payload_start;
+        let count = read_leb_u32(module, &mut pos)?;
+        for i in 0..count {
+            let flags = read_leb_u32(module, &mut pos)?;
+            match flags {
+                0 => skip_const_expr(module, section.end, &mut pos)?,
+                1 => {}
+                2 => {
+                    read_leb_u32(module, &mut pos)?;
+                    skip_const_expr(module, section.end, &mut pos)?;
+                }
+                other => {
+                    return Err(WasmError(format!(
+                        "data segment {i} at offset {pos}: unknown kind {other}"
+                    )));
+                }
+            }
+            let len = read_leb_u32(module, &mut pos)? as usize;
+            let end = pos
+                .checked_add(len)
+                .filter(|e| *e <= section.end)
+                .ok_or_else(|| {
+                    WasmError(format!(
+                        "data segment {i} at offset {pos} runs past its section"
+                    ))
+                })?;
+            out.push(&module[pos..end]);
+            pos = end;
+        }
+    }
+    Ok(out)
+}
+
 /// The payload of the first custom section called `name`.
 pub fn custom_section<'m>(module: &'m [u8], name: &str) -> Result<Option<&'m [u8]>, WasmError> {
     Ok(custom_sections(module)?
@@ -198,6 +275,24 @@ mod tests {
             .collect();
         assert_eq!(names, ["x", "meta"]);
         assert_eq!(custom_section(&twice, "meta").unwrap(), Some(&b"new"[..]));
+    }
+
+    #[test]
+    fn data_segments_active_and_passive() {
+        let mut m = b"\0asm\x01\0\0\0".to_vec();
+        // One memory, then a data section: an active segment at i32.const 16 holding "oci",
+        // and a passive one holding "v1".
+        m.extend_from_slice(&[5, 3, 1, 0, 1]);
+        let body = [2, 0, 0x41, 16, 0x0b, 3, b'o', b'c', b'i', 1, 2, b'v', b'1'];
+        m.push(11);
+        m.push(body.len() as u8);
+        m.extend_from_slice(&body);
+        assert_eq!(data_segments(&m).unwrap(), [&b"oci"[..], &b"v1"[..]]);
+        assert!(data_segments(&tiny()).unwrap().is_empty());
+        let mut bad = m.clone();
+        let at = bad.len() - 11;
+        bad[at] = 0x99;
+        assert!(data_segments(&bad).is_err());
     }
 
     #[test]

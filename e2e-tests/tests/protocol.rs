@@ -145,9 +145,19 @@ fn metadata_annotations() {
         Some("Apache-2.0")
     );
     assert_eq!(
+        meta.host_capabilities.as_deref(),
+        Some(&["oci/v1/oci_manifest_config".to_owned()][..]),
+        "the metadata declares (top-level hostCapabilities) the OCI capability image-user verification calls"
+    );
+    assert_eq!(
         meta.annotation("io.kubewarden.policy.hostCapabilities"),
-        Some("oci/v1/oci_manifest_config"),
-        "the metadata declares the OCI capability image-user verification calls"
+        None,
+        "hostCapabilities is a top-level metadata field, not an annotation"
+    );
+    assert_eq!(
+        meta.minimum_kubewarden_version.as_deref(),
+        Some("1.35.0"),
+        "the first Kubewarden that reads hostCapabilities and gates them per policy"
     );
     let resources = meta
         .annotation("io.artifacthub.resources")

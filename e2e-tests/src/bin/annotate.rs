@@ -8,11 +8,19 @@
 //!
 //! With `executionMode: wasi` (the `wasi/` build) the module must instead be a WASI command
 //! importing only WASI preview 1; like kwctl, no protocol version is recorded for it.
+//!
+//! Like `kwctl annotate` (1.35+) it scans the module's data for the host capabilities it calls
+//! (`e2e_tests::metadata::detect_host_capabilities`). Where kwctl only warns, this refuses to
+//! annotate a module that calls a capability `hostCapabilities` does not declare: policy-server
+//! grants namespaced policies only the capabilities their PolicyServer allows, so an undeclared
+//! one would surface as a failed call in production. A declared capability the scan does not
+//! find is a warning, as in kwctl. The metadata JSON is byte for byte kwctl's, without kwctl's
+//! own `io.kubewarden.kwctl` annotation.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use e2e_tests::metadata::{Metadata, USAGE_ANNOTATION};
+use e2e_tests::metadata::{Metadata, USAGE_ANNOTATION, detect_host_capabilities};
 use e2e_tests::wasi::WasiModule;
 use e2e_tests::{PolicyModule, repo_root, wasm};
 
@@ -88,6 +96,7 @@ fn run(args: &Args) -> Result<(), String> {
         ));
     }
     let label = args.wasm.display().to_string();
+    check_host_capabilities(&module_bytes, &metadata, &label, &args.metadata)?;
     match metadata.execution_mode.as_str() {
         "kubewarden-wapc" => {
             let host = PolicyModule::from_bytes(&module_bytes, &label)
@@ -139,6 +148,57 @@ fn run(args: &Args) -> Result<(), String> {
             None => format!("executionMode {}", metadata.execution_mode),
         }
     );
+    Ok(())
+}
+
+/// Refuses a module that calls host capabilities its metadata does not declare; warns about
+/// declared ones the scan does not find.
+fn check_host_capabilities(
+    module: &[u8],
+    metadata: &Metadata,
+    label: &str,
+    metadata_path: &Path,
+) -> Result<(), String> {
+    let segments = wasm::data_segments(module).map_err(|e| format!("{label}: {e}"))?;
+    let used = detect_host_capabilities(&segments);
+    let declared: Vec<&str> = metadata
+        .host_capabilities
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let undeclared: Vec<&str> = used
+        .iter()
+        .copied()
+        .filter(|cap| !declared.contains(cap))
+        .collect();
+    if !undeclared.is_empty() {
+        let all: Vec<&str> = declared
+            .iter()
+            .copied()
+            .chain(undeclared.iter().copied())
+            .collect();
+        return Err(format!(
+            "{label} calls host capabilities {} that {} does not declare in hostCapabilities; \
+             declare every capability the module calls (hostCapabilities: [{}]), or \
+             Kubewarden cannot tell which PolicyServers (namespacedPoliciesCapabilities) may run it",
+            undeclared.join(", "),
+            metadata_path.display(),
+            all.join(", ")
+        ));
+    }
+    let unused: Vec<&str> = declared
+        .iter()
+        .copied()
+        .filter(|cap| !used.contains(cap))
+        .collect();
+    if !unused.is_empty() {
+        eprintln!(
+            "annotate: warning: {} declares host capabilities {} that were not detected in {label}",
+            metadata_path.display(),
+            unused.join(", ")
+        );
+    }
     Ok(())
 }
 
