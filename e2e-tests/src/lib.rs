@@ -2,8 +2,9 @@
 //! ([`host::PolicyModule`], [`host::PolicyHost`]), AdmissionRequest builders ([`request`]),
 //! input parsing for the offline checker ([`input`], YAML read as kubectl reads it by
 //! [`yaml`]), the policy metadata ([`metadata`]),
-//! wasm custom sections ([`wasm`]), a host for the WASI command build ([`wasi`]) and the
-//! Artifact Hub package generator ([`artifacthub`]).
+//! wasm custom sections ([`wasm`]), a host for the WASI command build ([`wasi`]), the
+//! Artifact Hub package generator ([`artifacthub`]) and the real Kubewarden engine in the
+//! loop: `kwctl` and a policy-server on 127.0.0.1 ([`kubewarden`]).
 //!
 //! The e2e tests and the `checker` binary run the very module the cluster runs:
 //! `annotated-policy.wasm` at the repository root, built by `make wasm`.
@@ -11,6 +12,7 @@
 pub mod artifacthub;
 pub mod host;
 pub mod input;
+pub mod kubewarden;
 pub mod metadata;
 pub mod request;
 pub mod wasi;
