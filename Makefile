@@ -10,6 +10,7 @@
 #   make playground the browser playground, built into playground/dist/ (a static page)
 #   make playground-serve  serve it on http://127.0.0.1:8080/ (PLAYGROUND_PORT)
 #   make bench      benchmarks: native and wasm evaluation, instantiation, module size
+#   make bench-server  requests/s and p50/p99 of the policy in the real policy-server (BENCHMARKS.md)
 #   make fuzz       libFuzzer on validate and validate_settings (FUZZ_SECONDS each, default 600)
 #   make clean      remove build output
 #
@@ -29,8 +30,27 @@ SETTINGS    ?= examples/settings/matih.yml
 MANIFESTS   ?= examples/manifests
 CHECKER     := $(TARGET_DIR)/debug/checker
 
+# The real Kubewarden engine (e2e-tests/tests/kubewarden.rs, make bench-server): kwctl and
+# policy-server from KWCTL / POLICY_SERVER, else PATH. The CI machine provides Kubewarden
+# binaries beside the checkout, in shared/bin (with a Sigstore trust config, so they start
+# offline, and upstream policy modules to compare with): when they are there, use them.
+KUBEWARDEN_BIN := $(abspath ..)/shared/bin
+ifneq ($(wildcard $(KUBEWARDEN_BIN)/kwctl),)
+KWCTL ?= $(KUBEWARDEN_BIN)/kwctl
+endif
+ifneq ($(wildcard $(KUBEWARDEN_BIN)/policy-server),)
+POLICY_SERVER ?= $(KUBEWARDEN_BIN)/policy-server
+endif
+ifneq ($(wildcard $(KUBEWARDEN_BIN)/sigstore-trust-config.json),)
+KUBEWARDEN_TRUST_CONFIG ?= $(KUBEWARDEN_BIN)/sigstore-trust-config.json
+endif
+ifneq ($(wildcard $(KUBEWARDEN_BIN)/upstream),)
+UPSTREAM_MODULES_DIR ?= $(KUBEWARDEN_BIN)/upstream
+endif
+KUBEWARDEN_ENV := $(foreach v,KWCTL POLICY_SERVER KUBEWARDEN_TRUST_CONFIG UPSTREAM_MODULES_DIR,$(if $($(v)),$(v)='$($(v))'))
+
 .DEFAULT_GOAL := help
-.PHONY: help wasm wasi artifacthub release wasm-target checker examples test lint fmt clean bench fuzz
+.PHONY: help wasm wasi artifacthub release wasm-target checker examples test lint fmt clean bench fuzz bench-server
 
 help:
 	@sed -n '3,/^#$$/p' Makefile | sed -e '/^#$$/d' -e 's/^# *//'
@@ -113,9 +133,10 @@ examples: wasm checker
 	echo "examples: checker exit status $$status (1 = some example rejected, as the violating ones must be)"
 
 # --no-fail-fast: a failing suite must not hide the verdicts of the suites after it.
-# The playground's browser tests run after the core's (playground-test, below).
+# The playground's browser tests run after the core's (playground-test, below). KUBEWARDEN_ENV
+# hands the real-engine suite its binaries (it skips, with a notice, without them).
 test: wasm wasi
-	$(CARGO) test --workspace --no-fail-fast
+	$(KUBEWARDEN_ENV) $(CARGO) test --workspace --no-fail-fast
 	$(MAKE) --no-print-directory playground-test
 
 lint: wasm-target
@@ -133,11 +154,26 @@ clean:
 	rm -rf playground/dist playground/pkg
 	rm -rf $(RELEASE_DIR)
 
-# Benchmarks (CONTRACT §8): native and wasm evaluation, instantiation, module size.
+# Benchmarks: native and wasm evaluation, instantiation, module size.
 BENCH_INPUTS := target/bench-inputs
 bench: wasm
 	python3 e2e-tests/benches/make_requests.py $(BENCH_INPUTS)
 	SCP_BENCH_INPUTS=$(CURDIR)/$(BENCH_INPUTS) $(CARGO) bench -p e2e-tests --bench policy
+
+# The typical Deployment against a policy-server on 127.0.0.1 serving this policy and, where
+# UPSTREAM_MODULES_DIR provides them, the upstream user-group-psp and capabilities-psp policies,
+# taking turns in one run. Bounded: at most BENCH_SERVER_REQUESTS requests and
+# BENCH_SERVER_SECONDS seconds per policy, then it stops the server and prints the table for
+# BENCHMARKS.md. Not part of make test.
+BENCH_SERVER_REQUESTS    ?= 6000
+BENCH_SERVER_SECONDS     ?= 60
+BENCH_SERVER_CONNECTIONS ?= 4
+bench-server: wasm
+	python3 e2e-tests/benches/make_requests.py $(BENCH_INPUTS)
+	$(CARGO) build -p e2e-tests --bin bench-server
+	$(KUBEWARDEN_ENV) $(TARGET_DIR)/debug/bench-server --inputs $(BENCH_INPUTS) \
+	  --requests $(BENCH_SERVER_REQUESTS) --seconds $(BENCH_SERVER_SECONDS) \
+	  --connections $(BENCH_SERVER_CONNECTIONS)
 
 # Fuzzing (cargo-fuzz; the stable toolchain needs RUSTC_BOOTSTRAP=1 for libFuzzer's flags).
 # Seeds the corpora from the examples and the PSS fixtures, then runs each target.
@@ -149,7 +185,7 @@ fuzz:
 	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run -s none --release validate_settings corpus/validate_settings -- -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -rss_limit_mb=2048
 
 # ---------------------------------------------------------------- the browser playground
-# playground/ (CONTRACT §7): the core through wasm-bindgen (wasm32-unknown-unknown), a static
+# playground/: the core through wasm-bindgen (wasm32-unknown-unknown), a static
 # page bundled with esbuild, and its tests in headless Chromium (Debian's /usr/bin/chromium,
 # driven by playwright-core). Needs node and npm; the tests need chromium.
 PLAYGROUND_TARGET    := wasm32-unknown-unknown
