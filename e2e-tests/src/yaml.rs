@@ -677,9 +677,10 @@ impl<'a> Decoder<'a> {
         Err(self.error_at(
             at,
             format!(
-                "at {where_}: the key {key:?} is given {how} with different values; YAML readers \
-                 disagree on which value wins (kubectl takes the later one, the YAML spec, \
-                 kustomize and the playground the explicit or first one): write the value once"
+                "at {where_}: the key {key:?} is given {how} with different values, and YAML \
+                 readers disagree on which value wins (kubectl and Helm can keep the later one \
+                 where the YAML merge-key spec and kustomize keep the explicit or first one): \
+                 write the value once"
             ),
         ))
     }
