@@ -146,15 +146,73 @@ fn parse_obj<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, String> {
         .map_err(|e| format!("object.{}", crate::json_path::describe(text, &e)))
 }
 
-/// The pod spec of an object as a generic JSON value (UPDATE comparison only).
-fn template_spec_value(shape: Shape, raw: &RawValue) -> Option<serde_json::Value> {
+/// What an UPDATE must leave unchanged to skip evaluation, as a generic JSON value: the whole
+/// pod template of a workload (its metadata too: labels select exceptions and annotations carry
+/// AppArmor profiles), and for a Pod its spec and annotations. Scaling or relabelling the
+/// workload itself changes neither.
+fn pod_template_value(shape: Shape, raw: &RawValue) -> Option<serde_json::Value> {
     let mut v: serde_json::Value = serde_json::from_str(raw.get()).ok()?;
-    let pointer = match shape {
-        Shape::Pod => "/spec",
-        Shape::Template => "/spec/template/spec",
-        Shape::CronJob => "/spec/jobTemplate/spec/template/spec",
+    match shape {
+        Shape::Pod => {
+            let spec = v.pointer_mut("/spec").map(serde_json::Value::take)?;
+            let annotations = v
+                .pointer_mut("/metadata/annotations")
+                .map(serde_json::Value::take)
+                .unwrap_or_default();
+            Some(serde_json::json!([spec, annotations]))
+        }
+        Shape::Template => v.pointer_mut("/spec/template").map(serde_json::Value::take),
+        Shape::CronJob => v
+            .pointer_mut("/spec/jobTemplate/spec/template")
+            .map(serde_json::Value::take),
+    }
+}
+
+/// What the request gate decides before the object is read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Gate<'r> {
+    /// A kind, operation and subresource the policy judges.
+    Judge(Shape, &'r str),
+    /// Something the policy does not judge (another kind, DELETE, CONNECT, another subresource).
+    Accept,
+    /// A request no API server sends: rejected, never trusted.
+    Malformed(String),
+}
+
+/// The one request gate, shared by the fast and the general path. A missing, empty or unknown
+/// operation is malformed whatever the kind: accepting it would let a request that names no
+/// operation skip every check.
+pub fn gate<'r>(
+    kind: Option<&Gvk<'_>>,
+    operation: Option<&'r str>,
+    sub_resource: Option<&str>,
+) -> Gate<'r> {
+    let Some(gvk) = kind else {
+        return Gate::Malformed("the admission request has no kind".to_owned());
     };
-    v.pointer_mut(pointer).map(serde_json::Value::take)
+    let op = match operation {
+        None => {
+            return Gate::Malformed(
+                "the admission request has no operation (expected CREATE, UPDATE, DELETE or CONNECT)"
+                    .to_owned(),
+            );
+        }
+        Some(op @ ("CREATE" | "UPDATE")) => op,
+        Some("DELETE" | "CONNECT") => return Gate::Accept,
+        Some(other) => {
+            return Gate::Malformed(format!(
+                "the admission request's operation {other:?} is not one of CREATE, UPDATE, DELETE, CONNECT (operations are upper case)"
+            ));
+        }
+    };
+    let Some(shape) = Shape::of(&gvk.group, &gvk.kind) else {
+        return Gate::Accept;
+    };
+    match sub_resource.unwrap_or("") {
+        "" => Gate::Judge(shape, op),
+        "ephemeralcontainers" if shape == Shape::Pod => Gate::Judge(shape, op),
+        _ => Gate::Accept,
+    }
 }
 
 /// Selects the profile of each container (first matching exception, else the standard) and
@@ -218,36 +276,30 @@ pub fn evaluate_request(
     settings: &Settings,
     lookup: &mut dyn ImageUserLookup,
 ) -> Outcome {
-    let Some(gvk) = &req.kind else {
-        return Outcome::malformed("the admission request has no kind".to_owned());
+    let (shape, op) = match gate(
+        req.kind.as_ref(),
+        req.operation.as_deref(),
+        req.sub_resource.as_deref(),
+    ) {
+        Gate::Judge(shape, op) => (shape, op),
+        Gate::Accept => return Outcome::accept(),
+        Gate::Malformed(e) => return Outcome::malformed(e),
     };
-    let Some(shape) = Shape::of(&gvk.group, &gvk.kind) else {
-        return Outcome::accept();
-    };
-    let op = req.operation.as_deref().unwrap_or("");
-    if op != "CREATE" && op != "UPDATE" {
-        return Outcome::accept();
-    }
-    match req.sub_resource.as_deref().unwrap_or("") {
-        "" => {}
-        "ephemeralcontainers" if shape == Shape::Pod => {}
-        _ => return Outcome::accept(),
-    }
+    let kind = req.kind.as_ref().map_or("", |g| &g.kind).to_owned();
     let Some(object) = req.object else {
-        return Outcome::malformed(format!("the {op} request for a {} has no object", gvk.kind));
+        return Outcome::malformed(format!("the {op} request for a {kind} has no object"));
     };
     if op == "UPDATE"
         && let Some(old) = req.old_object
     {
         let (new, old) = (
-            template_spec_value(shape, object),
-            template_spec_value(shape, old),
+            pod_template_value(shape, object),
+            pod_template_value(shape, old),
         );
         if new.is_some() && new == old {
             return Outcome::accept();
         }
     }
-    let kind = gvk.kind.to_string();
     let target = match build_target(shape, &kind, object.get(), req) {
         Ok(t) => t,
         Err(e) => return Outcome::malformed(e),
@@ -302,8 +354,8 @@ fn build_target<'a>(
     ))
 }
 
-/// A target from the object's parts and the request's namespace and name (the object's own
-/// when the request names none).
+/// A target from the object's parts, the request's namespace and the request's name (the
+/// object's own when the request names none).
 fn assemble<'a>(
     shape: Shape,
     kind: &str,
@@ -312,11 +364,10 @@ fn assemble<'a>(
     name: Option<&str>,
 ) -> Target<'a> {
     let own_meta = object_meta.as_ref().unwrap_or(&template_meta);
-    let namespace = namespace
-        .filter(|n| !n.is_empty())
-        .or(own_meta.namespace.as_deref())
-        .unwrap_or("")
-        .to_owned();
+    // The request's namespace is the only one that counts: the object's own
+    // `metadata.namespace` is written by whoever sends it, so a request without a namespace
+    // gets no namespace-scoped exception.
+    let namespace = namespace.unwrap_or("").to_owned();
     let name = name
         .filter(|n| !n.is_empty())
         .or(own_meta.name.as_deref())
@@ -372,19 +423,17 @@ pub fn evaluate_fast(payload: &[u8], lookup: &mut dyn ImageUserLookup) -> Option
     let req = p.request?;
     let settings_bytes = p.settings.map_or(&b"{}"[..], |s| s.get().as_bytes());
     let settings = crate::compiled_settings(settings_bytes).ok()?;
-    let gvk = req.kind.as_ref()?;
-    let Some(shape) = Shape::of(&gvk.group, &gvk.kind) else {
-        return Some(Outcome::accept());
+    let (shape, op) = match gate(
+        req.kind.as_ref(),
+        req.operation.as_deref(),
+        req.sub_resource.as_deref(),
+    ) {
+        Gate::Judge(shape, op) => (shape, op),
+        Gate::Accept => return Some(Outcome::accept()),
+        // The general path words the error.
+        Gate::Malformed(_) => return None,
     };
-    let op = req.operation.as_deref().unwrap_or("");
-    if op != "CREATE" && op != "UPDATE" {
-        return Some(Outcome::accept());
-    }
-    match req.sub_resource.as_deref().unwrap_or("") {
-        "" => {}
-        "ephemeralcontainers" if shape == Shape::Pod => {}
-        _ => return Some(Outcome::accept()),
-    }
+    let gvk = req.kind.as_ref()?;
     let may_mutate = op == "CREATE" || shape != Shape::Pod;
     if (op == "UPDATE" && req.old_object.is_some()) || (settings.mutation.enabled && may_mutate) {
         return None;

@@ -87,16 +87,22 @@ pub enum ImageUserKind {
     Uid(i64),
 }
 
-/// Reads `user`, `uid`, `user:group` or `uid:gid` as the kubelet does.
+/// Reads `user`, `uid`, `user:group` or `uid:gid` as the kubelet does. Only plain decimal
+/// digits are a verified UID: a user with a sign or surrounding spaces (`+1000`, `" 1000"`) is
+/// a name the kubelet cannot verify, so it is refused like any other non-numeric user.
 pub fn classify(user: &str) -> ImageUserKind {
-    let name = user.split(':').next().unwrap_or("").trim();
+    let name = user.split(':').next().unwrap_or("");
     if name.is_empty() || name == "root" {
         return ImageUserKind::Root;
     }
+    if !name.bytes().all(|b| b.is_ascii_digit()) {
+        return ImageUserKind::NonNumeric(name.to_owned());
+    }
     match name.parse::<i64>() {
         Ok(0) => ImageUserKind::Root,
-        Ok(uid) if uid > 0 => ImageUserKind::Uid(uid),
-        _ => ImageUserKind::NonNumeric(name.to_owned()),
+        Ok(uid) => ImageUserKind::Uid(uid),
+        // More digits than a UID can hold.
+        Err(_) => ImageUserKind::NonNumeric(name.to_owned()),
     }
 }
 
@@ -120,6 +126,34 @@ mod tests {
                 ImageUserKind::NonNumeric("postgres".into()),
             ),
             ("negative", "-1", ImageUserKind::NonNumeric("-1".into())),
+            (
+                "plus sign",
+                "+1000",
+                ImageUserKind::NonNumeric("+1000".into()),
+            ),
+            (
+                "leading space",
+                " 1000",
+                ImageUserKind::NonNumeric(" 1000".into()),
+            ),
+            (
+                "trailing space",
+                "1000 ",
+                ImageUserKind::NonNumeric("1000 ".into()),
+            ),
+            (
+                "space before group",
+                "1000 :1000",
+                ImageUserKind::NonNumeric("1000 ".into()),
+            ),
+            ("all zeros", "000", ImageUserKind::Root),
+            ("leading zeros", "01000", ImageUserKind::Uid(1000)),
+            (
+                "too many digits",
+                "99999999999999999999",
+                ImageUserKind::NonNumeric("99999999999999999999".into()),
+            ),
+            ("no user, group only", ":1000", ImageUserKind::Root),
         ];
         for (name, user, want) in cases {
             assert_eq!(classify(user), want, "{name}");

@@ -91,7 +91,41 @@ impl Fields {
     pub const PRIVILEGED: Fields = Fields(1 << 7);
     pub const CAPS_DROP: Fields = Fields(1 << 8);
     pub const CAPS_ADD: Fields = Fields(1 << 9);
+    pub const SUPPLEMENTAL_GROUPS: Fields = Fields(1 << 10);
 
+    /// The settings paths of the fields in the set, for messages.
+    pub fn names(self) -> Vec<&'static str> {
+        const NAMES: &[(Fields, &str)] = &[
+            (Fields::RUN_AS_NON_ROOT, "podSecurityContext.runAsNonRoot"),
+            (Fields::RUN_AS_USER, "podSecurityContext.runAsUser"),
+            (Fields::RUN_AS_GROUP, "podSecurityContext.runAsGroup"),
+            (Fields::FS_GROUP, "podSecurityContext.fsGroup"),
+            (
+                Fields::SUPPLEMENTAL_GROUPS,
+                "podSecurityContext.supplementalGroups",
+            ),
+            (Fields::SECCOMP, "podSecurityContext.seccompProfile"),
+            (
+                Fields::ALLOW_PRIVILEGE_ESCALATION,
+                "securityContext.allowPrivilegeEscalation",
+            ),
+            (
+                Fields::READ_ONLY_ROOT_FILESYSTEM,
+                "securityContext.readOnlyRootFilesystem",
+            ),
+            (Fields::PRIVILEGED, "securityContext.privileged"),
+            (Fields::CAPS_DROP, "securityContext.capabilities.drop"),
+            (Fields::CAPS_ADD, "securityContext.capabilities.add"),
+        ];
+        NAMES
+            .iter()
+            .filter(|(f, _)| self.contains(*f))
+            .map(|(_, n)| *n)
+            .collect()
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
     pub fn contains(self, other: Fields) -> bool {
         self.0 & other.0 == other.0
     }
@@ -108,6 +142,8 @@ pub struct Profile {
     pub run_as_user: Option<IdRule>,
     pub run_as_group: Option<IdRule>,
     pub fs_group: Option<IdRule>,
+    /// What every one of the pod's `supplementalGroups` must satisfy.
+    pub supplemental_groups: Option<IdRule>,
     /// Accepted `seccompProfile.type` values.
     pub seccomp_types: Option<Vec<String>>,
     pub allow_privilege_escalation: Option<bool>,
@@ -133,6 +169,11 @@ impl Profile {
             run_as_user: Some(IdRule::Exact(1000)),
             run_as_group: Some(IdRule::Exact(1000)),
             fs_group: Some(IdRule::Exact(1000)),
+            // No root group: 0 would give the pod the files group root owns.
+            supplemental_groups: Some(IdRule::Range {
+                min: Some(1),
+                max: None,
+            }),
             seccomp_types: Some(vec!["RuntimeDefault".to_owned()]),
             allow_privilege_escalation: Some(false),
             read_only_root_filesystem: Some(true),

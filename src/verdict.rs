@@ -13,8 +13,13 @@ use std::fmt::Write as _;
 pub const MAX_WARNING_LEN: usize = 256;
 /// The rejection message stays under this many bytes, however many violations there are.
 pub const MAX_MESSAGE_LEN: usize = 4000;
-/// At most this many warnings are returned; the last one says how many more there were.
+/// At most this many warnings are returned; when some are cut, a last line says how many.
 pub const MAX_WARNINGS: usize = 20;
+/// The API server ignores warnings past 4096 characters in all (every webhook's together), so
+/// this policy's warnings stay under this many bytes.
+pub const MAX_WARNINGS_BYTES: usize = 3600;
+/// An audit annotation's value stays under this many bytes.
+pub const MAX_AUDIT_VALUE_LEN: usize = 1024;
 
 /// One row of the verdict: what the checker's JSON and the playground's table show.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -206,7 +211,7 @@ pub fn render(t: &Target<'_>, ctx: &Ctx<'_, '_>, found: Vec<Violation>) -> Outco
     }
 
     // Warnings: warn-level findings, then the exceptions used.
-    let mut warnings: Vec<String> = rows[denials..]
+    let findings: Vec<String> = rows[denials..]
         .iter()
         .map(|r| {
             truncate(
@@ -223,25 +228,80 @@ pub fn render(t: &Target<'_>, ctx: &Ctx<'_, '_>, found: Vec<Violation>) -> Outco
             )
         })
         .collect();
-    for (name, reason, covered) in exceptions_used(ctx) {
-        warnings.push(truncate(
-            &format!("exception {name:?} applied to {covered}: {reason}"),
+    let mut used = Vec::new();
+    for (e, covered) in exceptions_used(ctx) {
+        used.push(truncate(
+            &format!("exception {:?} applied to {covered}: {}", e.name, e.reason),
             MAX_WARNING_LEN,
         ));
+        // The name comes first, so that a cut keeps it; names are bounded by settings validation.
         out.audit_annotations.insert(
-            audit_key(&name),
-            truncate(&format!("reason: {reason}; applied to {covered}"), 1024),
+            e.audit_key.clone(),
+            truncate(
+                &format!(
+                    "exception: {}; reason: {}; applied to {covered}",
+                    e.name, e.reason
+                ),
+                MAX_AUDIT_VALUE_LEN,
+            ),
         );
     }
-    if warnings.len() > MAX_WARNINGS {
-        let more = warnings.len() - (MAX_WARNINGS - 1);
-        warnings.truncate(MAX_WARNINGS - 1);
-        warnings.push(format!(
-            "… and {more} more warnings: run the offline checker for the full list"
+    out.warnings = bound_warnings(findings, used);
+    out.violations = rows;
+    out
+}
+
+/// Keeps the warnings within the API server's limits. The exceptions used come first: they say
+/// why a workload passed with less than the standard and must never be pushed out by a flood of
+/// warn-level findings. Whatever is cut is counted in a last line.
+fn bound_warnings(findings: Vec<String>, exceptions: Vec<String>) -> Vec<String> {
+    let total: usize = findings.iter().chain(&exceptions).map(String::len).sum();
+    if findings.len() + exceptions.len() <= MAX_WARNINGS && total <= MAX_WARNINGS_BYTES {
+        let mut all = findings;
+        all.extend(exceptions);
+        return all;
+    }
+    // Room for up to two "… and N more" lines.
+    const MORE_LINE: usize = 100;
+    let mut slots = MAX_WARNINGS.saturating_sub(2);
+    let mut bytes = MAX_WARNINGS_BYTES.saturating_sub(2 * MORE_LINE);
+    let mut take = |list: Vec<String>| {
+        let mut kept = Vec::new();
+        let mut cut = 0usize;
+        for w in list {
+            if slots > 0 && w.len() <= bytes {
+                slots -= 1;
+                bytes -= w.len();
+                kept.push(w);
+            } else {
+                cut += 1;
+            }
+        }
+        (kept, cut)
+    };
+    let (exceptions, cut_exceptions) = take(exceptions);
+    let (mut out, cut_findings) = take(findings);
+    if cut_findings > 0 {
+        out.push(format!(
+            "… and {cut_findings} more warn-level {}: run the offline checker for the full list",
+            if cut_findings == 1 {
+                "finding"
+            } else {
+                "findings"
+            }
         ));
     }
-    out.warnings = warnings;
-    out.violations = rows;
+    out.extend(exceptions);
+    if cut_exceptions > 0 {
+        out.push(format!(
+            "… and {cut_exceptions} more {} applied: see the audit annotations",
+            if cut_exceptions == 1 {
+                "exception"
+            } else {
+                "exceptions"
+            }
+        ));
+    }
     out
 }
 
@@ -324,23 +384,6 @@ fn rejection_message(what: &str, rows: &[Row]) -> String {
     msg
 }
 
-/// Audit annotation keys must be valid label names once the webhook prefixes them.
-fn audit_key(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    truncate(&format!("exception.{cleaned}"), 63)
-        .trim_end_matches(['-', '_', '.', '…'])
-        .to_owned()
-}
-
 /// When some containers are covered by an exception but the pod's own fields are judged
 /// against the standard, says which containers the exception does not cover.
 fn uncovered_note(ctx: &Ctx<'_, '_>) -> Option<String> {
@@ -367,8 +410,8 @@ fn uncovered_note(ctx: &Ctx<'_, '_>) -> Option<String> {
     ))
 }
 
-/// Each exception used, with its reason and what it covered.
-fn exceptions_used(ctx: &Ctx<'_, '_>) -> Vec<(String, String, String)> {
+/// Each exception used, with what it covered.
+fn exceptions_used<'s>(ctx: &Ctx<'s, '_>) -> Vec<(&'s crate::settings::Exception, String)> {
     let mut out = Vec::new();
     for (i, e) in ctx.settings.exceptions.iter().enumerate() {
         let names: Vec<String> = ctx
@@ -389,11 +432,7 @@ fn exceptions_used(ctx: &Ctx<'_, '_>) -> Vec<(String, String, String)> {
         } else {
             "containers"
         };
-        out.push((
-            e.name.clone(),
-            e.reason.clone(),
-            format!("{noun} {}{pod}", names.join(", ")),
-        ));
+        out.push((e, format!("{noun} {}{pod}", names.join(", "))));
     }
     out
 }
@@ -412,9 +451,49 @@ mod tests {
     }
 
     #[test]
-    fn audit_keys_are_label_names() {
-        assert_eq!(audit_key("postgresql"), "exception.postgresql");
-        assert_eq!(audit_key("AI service!"), "exception.AI-service");
-        assert!(audit_key(&"x".repeat(200)).len() <= 63);
+    fn warnings_stay_within_the_api_servers_limits() {
+        let finding =
+            |i: usize| format!("[readOnlyRootFilesystem] finding {i} {}", "x".repeat(200));
+        let exception =
+            |i: usize| format!("exception \"e{i}\" applied to container \"c{i}\": reason");
+        let cases: &[(&str, usize, usize)] = &[
+            ("few of each", 3, 2),
+            ("a flood of findings", 500, 2),
+            ("a flood of exceptions", 0, 50),
+            ("a flood of both", 500, 50),
+            ("exactly the count", 18, 2),
+        ];
+        for &(name, n_findings, n_exceptions) in cases {
+            let findings: Vec<String> = (0..n_findings).map(finding).collect();
+            let exceptions: Vec<String> = (0..n_exceptions).map(exception).collect();
+            let out = bound_warnings(findings, exceptions);
+            let bytes: usize = out.iter().map(String::len).sum();
+            assert!(out.len() <= MAX_WARNINGS, "{name}: {} warnings", out.len());
+            assert!(bytes <= MAX_WARNINGS_BYTES, "{name}: {bytes} bytes");
+            let kept_exceptions = out.iter().filter(|w| w.starts_with("exception ")).count();
+            let kept_findings = out.iter().filter(|w| w.starts_with("[")).count();
+            if n_exceptions <= 10 {
+                assert_eq!(
+                    kept_exceptions, n_exceptions,
+                    "{name}: every exception used is kept"
+                );
+            }
+            let said = |what: &str| {
+                out.iter()
+                    .find(|w| w.contains(what))
+                    .and_then(|w| w.split(' ').nth(2).and_then(|n| n.parse::<usize>().ok()))
+                    .unwrap_or(0)
+            };
+            assert_eq!(
+                kept_findings + said("warn-level"),
+                n_findings,
+                "{name}: cut findings are counted: {out:#?}"
+            );
+            assert_eq!(
+                kept_exceptions + said("applied: see"),
+                n_exceptions,
+                "{name}: cut exceptions are counted"
+            );
+        }
     }
 }

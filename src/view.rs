@@ -187,6 +187,8 @@ pub struct PodSecurityContext<'a> {
     pub run_as_group: Option<i64>,
     #[serde(default)]
     pub fs_group: Option<i64>,
+    #[serde(default)]
+    pub supplemental_groups: Option<Vec<i64>>,
     #[serde(borrow, default)]
     pub seccomp_profile: Option<SeccompProfile<'a>>,
     #[serde(borrow, default, rename = "seLinuxOptions")]

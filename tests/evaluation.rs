@@ -176,7 +176,7 @@ fn exceptions_apply_by_namespace_and_normalised_image() {
                 .get("exception.postgresql")
                 .map(String::as_str),
             Some(
-                "reason: postgres user, needs write access; applied to container \"postgres\" and the pod"
+                "exception: postgresql; reason: postgres user, needs write access; applied to container \"postgres\" and the pod"
             )
         );
         assert!(

@@ -209,6 +209,7 @@ podSecurityContext:
   runAsUser: 1000
   runAsGroup: {min: 1000, max: 2000}
   fsGroup: 1000
+  supplementalGroups: {min: 1}
   seccompProfile: {type: [RuntimeDefault, Localhost]}
 securityContext:
   allowPrivilegeEscalation: false
@@ -226,6 +227,7 @@ exceptions:
       runAsUser: 999
       runAsGroup: 999
       fsGroup: 999
+      supplementalGroups: {min: 1}
       seccompProfile: {type: RuntimeDefault}
     securityContext:
       allowPrivilegeEscalation: false
@@ -402,6 +404,13 @@ fn questions_ui_asks_for_every_settings_key_and_no_other() {
     let mut asked = Keys::new();
     let mut problems = Vec::new();
     walk_questions(&qs, "", &mut |q, path| {
+        // A form field may set one bound of an ID rule (`supplementalGroups.min`): the key is
+        // the rule's.
+        let path = [".min", ".max"]
+            .iter()
+            .find_map(|b| path.strip_suffix(b))
+            .filter(|rule| code.contains(*rule) && !has_children(&code, rule))
+            .map_or(path.clone(), str::to_owned);
         with_parents(&path, &mut asked);
         for field in ["label", "group", "type"] {
             if !q[field].is_string() {

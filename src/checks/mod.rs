@@ -38,7 +38,9 @@ pub mod se_linux_options;
 pub mod seccomp_profile;
 pub mod seccomp_profile_baseline;
 pub mod seccomp_profile_restricted;
+pub mod supplemental_groups;
 pub mod sysctls;
+pub mod windows_pods;
 
 /// What `enforcement` does with a check's violations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,12 +75,14 @@ pub const REGISTRY: &[Check] = &[
     run_as_user::CHECK,
     run_as_group::CHECK,
     fs_group::CHECK,
+    supplemental_groups::CHECK,
     seccomp_profile::CHECK,
     allow_privilege_escalation::CHECK,
     read_only_root_filesystem::CHECK,
     capabilities::CHECK,
     consistency::CHECK,
     image_user::CHECK,
+    windows_pods::CHECK,
     host_process::CHECK,
     host_namespaces::CHECK,
     privileged::CHECK,
@@ -103,12 +107,14 @@ pub const IDS: &[&str] = &[
     run_as_user::ID,
     run_as_group::ID,
     fs_group::ID,
+    supplemental_groups::ID,
     seccomp_profile::ID,
     allow_privilege_escalation::ID,
     read_only_root_filesystem::ID,
     capabilities::ID,
     consistency::ID,
     image_user::ID,
+    windows_pods::ID,
     host_process::ID,
     host_namespaces::ID,
     privileged::ID,

@@ -264,8 +264,13 @@ impl ImagePattern {
     pub fn matches(&self, image: &ImageRef) -> bool {
         match self {
             ImagePattern::Repository(r) => image.repository == *r,
+            // A digest decides what the runtime pulls and its tag is ignored, so a tag pattern
+            // never matches an image pinned by digest (`postgres:16.4@sha256:…`): only a digest
+            // pattern does.
             ImagePattern::Tag(r, glob) => {
-                image.repository == *r && image.effective_tag().is_some_and(|t| glob_match(glob, t))
+                image.repository == *r
+                    && image.digest.is_none()
+                    && image.effective_tag().is_some_and(|t| glob_match(glob, t))
             }
             ImagePattern::Digest(r, d) => {
                 image.repository == *r && image.digest.as_deref() == Some(d)
@@ -384,6 +389,7 @@ mod tests {
     fn pattern_matching() {
         let digest_pattern = format!("postgres@{DIGEST}");
         let digest_image = format!("docker.io/library/postgres@{DIGEST}");
+        let tagged_digest_image = format!("postgres:16.4@{DIGEST}");
         let cases: &[(&str, &str, &str, bool)] = &[
             (
                 "short name matches full",
@@ -424,6 +430,30 @@ mod tests {
             ("tag glob miss", "postgres:16*", "postgres:15.1", false),
             ("untagged is latest", "postgres:latest", "postgres", true),
             ("digest pattern", &digest_pattern, &digest_image, true),
+            (
+                "tag pattern, image pinned by digest with that tag",
+                "postgres:16.*",
+                &tagged_digest_image,
+                false,
+            ),
+            (
+                "tag glob star, image pinned by digest",
+                "postgres:*",
+                &digest_image,
+                false,
+            ),
+            (
+                "repository pattern, image pinned by digest with a tag",
+                "postgres",
+                &tagged_digest_image,
+                true,
+            ),
+            (
+                "digest pattern, image pinned by that digest with a tag",
+                &digest_pattern,
+                &tagged_digest_image,
+                true,
+            ),
             (
                 "digest pattern, tag only",
                 &digest_pattern,

@@ -93,6 +93,8 @@ struct RawPodSecurityContext {
     #[serde(default)]
     fs_group: Option<IdRule>,
     #[serde(default)]
+    supplemental_groups: Option<IdRule>,
+    #[serde(default)]
     seccomp_profile: Option<RawSeccomp>,
 }
 
@@ -253,6 +255,9 @@ impl<'de> Deserialize<'de> for IdRule {
 pub struct Exception {
     pub name: String,
     pub reason: String,
+    /// The key of the audit annotation that records this exception's use: unique among the
+    /// settings' exceptions, and a valid annotation key once the webhook prefixes it.
+    pub audit_key: String,
     pub namespaces: Vec<String>,
     pub images: Vec<ImagePattern>,
     pub labels: Vec<(String, String)>,
@@ -370,11 +375,10 @@ fn compile(raw: RawSettings) -> Result<Settings, String> {
     if let Some(m) = &raw.mutation {
         mutation.enabled = m.enabled == Some(true);
         for (i, d) in m.writable_directories.iter().flatten().enumerate() {
-            let path = d.mount_path.trim_end_matches('/');
-            if !d.mount_path.starts_with('/') || path.is_empty() {
+            let path = d.mount_path.as_str();
+            if let Err(why) = check_mount_path(path) {
                 errors.push(format!(
-                    "mutation.writableDirectories[{i}].mountPath: {:?} must be an absolute path below /",
-                    d.mount_path
+                    "mutation.writableDirectories[{i}].mountPath: {path:?} {why}"
                 ));
             }
             if let Some(q) = &d.size_limit
@@ -450,6 +454,7 @@ fn compile(raw: RawSettings) -> Result<Settings, String> {
         standard.run_as_user = None;
         standard.run_as_group = None;
         standard.fs_group = None;
+        standard.supplemental_groups = None;
         standard.seccomp_types = None;
         apply_pod_block(&mut standard, pod, false);
     }
@@ -473,6 +478,9 @@ fn compile(raw: RawSettings) -> Result<Settings, String> {
         let name = raw_exc.name.clone().filter(|n| !n.trim().is_empty());
         match &name {
             None => errors.push(format!("{label}: `name` is required")),
+            Some(n) if n.chars().count() > MAX_EXCEPTION_NAME => errors.push(format!(
+                "{label}: `name` is longer than {MAX_EXCEPTION_NAME} characters; it is recorded whole in audit annotations, so keep it short (put the detail in `reason`)"
+            )),
             Some(n) => {
                 if let Some(first) = seen.insert(n.clone(), i) {
                     errors.push(format!("{label}: the name {n:?} is already used by exceptions[{first}]; names must be unique"));
@@ -537,23 +545,33 @@ fn compile(raw: RawSettings) -> Result<Settings, String> {
         }
         check_profile(&profile, &label, &mut errors);
 
-        // Labels and image names are chosen by whoever writes the pod: an exception that grants
-        // root must also be bound to namespaces, which only the cluster's admins hand out.
-        if namespaces.is_empty() {
+        // Labels and image names are chosen by whoever writes the pod: an exception that
+        // relaxes anything must also be bound to namespaces, which only the cluster's admins
+        // hand out.
+        if namespaces.is_empty() && (!profile.relaxes.is_empty() || exc_level < level) {
             let grants = root_grants(
                 &raw_exc.pod_security_context,
                 &raw_exc.security_context,
                 exc_level,
             );
-            if !grants.is_empty() {
-                errors.push(format!(
-                    "{label}: grants root ({}) but has no match.namespaces; labels and image names are chosen by whoever writes the pod, so an exception that grants root must also list the namespaces it applies to",
-                    grants.join(", ")
-                ));
+            let mut named = profile.relaxes.names();
+            let floor = format!("podSecurityStandard: {}", exc_level.as_str());
+            if exc_level < level {
+                named.push(&floor);
             }
+            let root = if grants.is_empty() {
+                String::new()
+            } else {
+                format!(" and grants root ({})", grants.join(", "))
+            };
+            errors.push(format!(
+                "{label}: relaxes the standard ({}){root} but has no match.namespaces; labels and image names are chosen by whoever writes the pod, so they alone cannot be a security boundary: every exception that relaxes anything must also list the namespaces it applies to",
+                named.join(", ")
+            ));
         }
 
         exceptions.push(Exception {
+            audit_key: String::new(),
             name: name.unwrap_or_default(),
             reason: reason.unwrap_or_default(),
             namespaces,
@@ -561,6 +579,16 @@ fn compile(raw: RawSettings) -> Result<Settings, String> {
             labels,
             profile,
         });
+    }
+
+    let keys = audit_keys(
+        &exceptions
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>(),
+    );
+    for (e, key) in exceptions.iter_mut().zip(keys) {
+        e.audit_key = key;
     }
 
     if errors.0.is_empty() {
@@ -576,66 +604,115 @@ fn compile(raw: RawSettings) -> Result<Settings, String> {
     }
 }
 
+/// Merges one named field over a profile's rule; `mark` records the field as named by an
+/// exception. A field a block leaves out (or sets to `null`, as a form does for a field left
+/// empty) is not named.
+fn merge_field<T: Clone>(
+    slot: &mut Option<T>,
+    named: Option<&T>,
+    relaxes: &mut Fields,
+    field: Fields,
+    mark: bool,
+) {
+    if let Some(v) = named {
+        *slot = Some(v.clone());
+        if mark {
+            relaxes.insert(field);
+        }
+    }
+}
+
 /// Merges a pod block over a profile; `mark` records the fields as named by an exception.
 fn apply_pod_block(p: &mut Profile, b: &RawPodSecurityContext, mark: bool) {
-    let set = |p: &mut Profile, f: Fields| {
-        if mark {
-            p.relaxes.insert(f);
-        }
-    };
-    if let Some(v) = b.run_as_non_root {
-        p.run_as_non_root = Some(v);
-        set(p, Fields::RUN_AS_NON_ROOT);
-    }
-    if let Some(v) = &b.run_as_user {
-        p.run_as_user = Some(v.clone());
-        set(p, Fields::RUN_AS_USER);
-    }
-    if let Some(v) = &b.run_as_group {
-        p.run_as_group = Some(v.clone());
-        set(p, Fields::RUN_AS_GROUP);
-    }
-    if let Some(v) = &b.fs_group {
-        p.fs_group = Some(v.clone());
-        set(p, Fields::FS_GROUP);
-    }
-    if let Some(s) = &b.seccomp_profile
-        && let Some(t) = &s.type_
-    {
-        p.seccomp_types = Some(t.0.clone());
-        set(p, Fields::SECCOMP);
-    }
+    let r = &mut p.relaxes;
+    merge_field(
+        &mut p.run_as_non_root,
+        b.run_as_non_root.as_ref(),
+        r,
+        Fields::RUN_AS_NON_ROOT,
+        mark,
+    );
+    merge_field(
+        &mut p.run_as_user,
+        b.run_as_user.as_ref(),
+        r,
+        Fields::RUN_AS_USER,
+        mark,
+    );
+    merge_field(
+        &mut p.run_as_group,
+        b.run_as_group.as_ref(),
+        r,
+        Fields::RUN_AS_GROUP,
+        mark,
+    );
+    merge_field(
+        &mut p.fs_group,
+        b.fs_group.as_ref(),
+        r,
+        Fields::FS_GROUP,
+        mark,
+    );
+    merge_field(
+        &mut p.supplemental_groups,
+        b.supplemental_groups.as_ref(),
+        r,
+        Fields::SUPPLEMENTAL_GROUPS,
+        mark,
+    );
+    let seccomp = b
+        .seccomp_profile
+        .as_ref()
+        .and_then(|s| s.type_.as_ref())
+        .map(|t| t.0.clone());
+    merge_field(
+        &mut p.seccomp_types,
+        seccomp.as_ref(),
+        r,
+        Fields::SECCOMP,
+        mark,
+    );
 }
 
 /// Merges a container block over a profile; `mark` records the fields as named by an exception.
 fn apply_container_block(p: &mut Profile, b: &RawSecurityContext, mark: bool) {
-    let set = |p: &mut Profile, f: Fields| {
-        if mark {
-            p.relaxes.insert(f);
-        }
-    };
-    if let Some(v) = b.allow_privilege_escalation {
-        p.allow_privilege_escalation = Some(v);
-        set(p, Fields::ALLOW_PRIVILEGE_ESCALATION);
-    }
-    if let Some(v) = b.read_only_root_filesystem {
-        p.read_only_root_filesystem = Some(v);
-        set(p, Fields::READ_ONLY_ROOT_FILESYSTEM);
-    }
-    if let Some(v) = b.privileged {
-        p.privileged = Some(v);
-        set(p, Fields::PRIVILEGED);
-    }
-    if let Some(c) = &b.capabilities {
-        if let Some(d) = &c.drop {
-            p.caps_drop = Some(d.clone());
-            set(p, Fields::CAPS_DROP);
-        }
-        if let Some(a) = &c.add {
-            p.caps_add = Some(a.clone());
-            set(p, Fields::CAPS_ADD);
-        }
-    }
+    let r = &mut p.relaxes;
+    merge_field(
+        &mut p.allow_privilege_escalation,
+        b.allow_privilege_escalation.as_ref(),
+        r,
+        Fields::ALLOW_PRIVILEGE_ESCALATION,
+        mark,
+    );
+    merge_field(
+        &mut p.read_only_root_filesystem,
+        b.read_only_root_filesystem.as_ref(),
+        r,
+        Fields::READ_ONLY_ROOT_FILESYSTEM,
+        mark,
+    );
+    merge_field(
+        &mut p.privileged,
+        b.privileged.as_ref(),
+        r,
+        Fields::PRIVILEGED,
+        mark,
+    );
+    let caps = b.capabilities.as_ref();
+    merge_field(
+        &mut p.caps_drop,
+        caps.and_then(|c| c.drop.as_ref()),
+        r,
+        Fields::CAPS_DROP,
+        mark,
+    );
+    merge_field(
+        &mut p.caps_add,
+        caps.and_then(|c| c.add.as_ref()),
+        r,
+        Fields::CAPS_ADD,
+        mark,
+    );
 }
 
 /// Rules that hold for any profile after the merge: what the kubelet refuses, or what would
@@ -653,6 +730,10 @@ fn check_profile(p: &Profile, label: &str, errors: &mut Errors) {
         ("podSecurityContext.runAsUser", &p.run_as_user),
         ("podSecurityContext.runAsGroup", &p.run_as_group),
         ("podSecurityContext.fsGroup", &p.fs_group),
+        (
+            "podSecurityContext.supplementalGroups",
+            &p.supplemental_groups,
+        ),
     ] {
         match rule {
             Some(IdRule::Exact(v)) if *v < 0 => {
@@ -737,6 +818,7 @@ fn root_grants(
             ("runAsUser", &pod.run_as_user),
             ("runAsGroup", &pod.run_as_group),
             ("fsGroup", &pod.fs_group),
+            ("supplementalGroups", &pod.supplemental_groups),
         ] {
             if rule.as_ref().is_some_and(|r| r.allows(0)) {
                 out.push(format!("podSecurityContext.{field} allows 0"));
@@ -767,6 +849,69 @@ fn root_grants(
         out.push(format!("podSecurityStandard: {}", level.as_str()));
     }
     out
+}
+
+/// The longest exception name: audit annotations carry it whole.
+pub const MAX_EXCEPTION_NAME: usize = 253;
+
+/// The audit annotation key of each exception, in order. A key is `exception.<name>` with the
+/// characters an annotation key cannot hold replaced by `-`, cut to 63 characters. Two names
+/// may give one key (`db writer`, `db-writer`): the later one then gets its position appended
+/// (`exception.db-writer-1`), so every exception used is recorded under a key of its own.
+fn audit_keys(names: &[&str]) -> Vec<String> {
+    const MAX: usize = 63;
+    let trim = |s: &str, max: usize| -> String {
+        let cut: String = s.chars().take(max).collect();
+        cut.trim_end_matches(['-', '_', '.']).to_owned()
+    };
+    let mut keys: Vec<String> = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let cleaned: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let base = trim(&format!("exception.{cleaned}"), MAX);
+        let mut key = base.clone();
+        let mut n = i;
+        while keys.contains(&key) {
+            let suffix = format!("-{n}");
+            key = format!("{}{suffix}", trim(&base, MAX.saturating_sub(suffix.len())));
+            n = n.saturating_add(names.len());
+        }
+        keys.push(key);
+    }
+    keys
+}
+
+/// A writable directory must be a normalised absolute path below `/`: the policy compares it
+/// with the mounts a container already has, so `/tmp/`, `/tmp/.`, `//tmp` or `/var/../tmp`
+/// would each name `/tmp` in another spelling and slip past that comparison.
+fn check_mount_path(path: &str) -> Result<(), &'static str> {
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err("must be an absolute path (starting with /), e.g. /tmp");
+    };
+    if rest.is_empty() {
+        return Err("is the root directory; give a directory below /, e.g. /tmp");
+    }
+    if rest.ends_with('/') {
+        return Err("ends with /; write it without the trailing slash, e.g. /tmp");
+    }
+    for segment in rest.split('/') {
+        match segment {
+            "" => return Err("contains an empty segment (//); write each directory once"),
+            "." | ".." => {
+                return Err("contains a . or .. segment; write the normalised path, e.g. /tmp");
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// A Kubernetes resource quantity such as `100Mi`, `1G` or `500000`.
@@ -829,3 +974,69 @@ fn validate_label(key: &str, value: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod audit_key_tests {
+    use super::audit_keys;
+
+    /// A valid annotation key name: up to 63 characters, alphanumerics, `-`, `_`, `.`, starting
+    /// and ending with an alphanumeric.
+    fn valid(key: &str) -> bool {
+        key.len() <= 63
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && key
+                .as_bytes()
+                .first()
+                .is_some_and(u8::is_ascii_alphanumeric)
+            && key.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric)
+    }
+
+    #[test]
+    fn keys_are_unique_and_valid() {
+        let long_a = format!("{}a", "x".repeat(200));
+        let long_b = format!("{}b", "x".repeat(200));
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            (
+                "plain names",
+                &["postgresql", "redis"],
+                &["exception.postgresql", "exception.redis"],
+            ),
+            (
+                "names normalising alike",
+                &["db writer", "db-writer"],
+                &["exception.db-writer", "exception.db-writer-1"],
+            ),
+            (
+                "normalised first",
+                &["db-writer", "db writer"],
+                &["exception.db-writer", "exception.db-writer-1"],
+            ),
+            (
+                "suffix taken by a real name",
+                &["db writer", "db-writer-1", "db-writer"],
+                &[
+                    "exception.db-writer",
+                    "exception.db-writer-1",
+                    "exception.db-writer-2",
+                ],
+            ),
+            ("punctuation", &["AI service!"], &["exception.AI-service"]),
+            ("long names cut alike", &[&long_a, &long_b], &[]),
+        ];
+        for (name, names, want) in cases {
+            let keys = audit_keys(names);
+            if !want.is_empty() {
+                assert_eq!(&keys, want, "{name}");
+            }
+            for k in &keys {
+                assert!(valid(k), "{name}: {k:?} is not a valid annotation key");
+            }
+            let mut unique = keys.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), keys.len(), "{name}: keys collide: {keys:?}");
+        }
+    }
+}

@@ -65,8 +65,21 @@ fn valid_settings() {
             json!({"exceptions": [{"name": "starrocks", "reason": "Requires root (upstream limitation)", "match": {"namespaces": ["matih-starrocks"], "images": ["starrocks/fe-ubuntu"]}, "podSecurityContext": {"runAsNonRoot": false, "runAsUser": 0, "runAsGroup": 0, "fsGroup": 0}, "securityContext": {"readOnlyRootFilesystem": false}}]}),
         ),
         (
-            "non-root exception by image alone",
-            json!({"exceptions": [{"name": "pg", "reason": "postgres user", "match": {"images": ["postgres"]}, "podSecurityContext": {"runAsUser": 999, "runAsGroup": 999, "fsGroup": 999}}]}),
+            "non-root exception by namespace and image",
+            json!({"exceptions": [{"name": "pg", "reason": "postgres user", "match": {"namespaces": ["data"], "images": ["postgres"]}, "podSecurityContext": {"runAsUser": 999, "runAsGroup": 999, "fsGroup": 999}}]}),
+        ),
+        (
+            "exception relaxing nothing, by image alone",
+            json!({"exceptions": [{"name": "audit-only", "reason": "record where nginx runs", "match": {"images": ["nginx"]}}]}),
+        ),
+        (
+            "Windows exception naming no Linux-only field",
+            json!({"exceptions": [{"name": "iis", "reason": "Windows web front end", "match": {"namespaces": ["win"]},
+                "securityContext": {"readOnlyRootFilesystem": false}}]}),
+        ),
+        (
+            "root group allowed in a namespace",
+            json!({"exceptions": [{"name": "legacy", "reason": "shares files with group root", "match": {"namespaces": ["legacy"]}, "podSecurityContext": {"supplementalGroups": {"min": 0}}}]}),
         ),
         (
             "enforcement",
@@ -106,6 +119,24 @@ fn merge_is_field_by_field() {
     assert_eq!(p.read_only_root_filesystem, Some(false));
     assert_eq!(p.allow_privilege_escalation, Some(false));
     assert_eq!(p.caps_drop.as_deref(), Some(&["ALL".to_owned()][..]));
+}
+
+#[test]
+fn null_is_a_field_left_out() {
+    // A form sends null for the fields left empty: null never lifts or changes a rule.
+    let s = Settings::from_json(
+        json!({"exceptions": [{"name": "pg", "reason": "r", "match": {"namespaces": ["d"]},
+            "podSecurityContext": {"runAsUser": 999, "runAsGroup": null, "supplementalGroups": null, "seccompProfile": null},
+            "securityContext": {"readOnlyRootFilesystem": null, "capabilities": null}}]})
+        .to_string()
+        .as_bytes(),
+    )
+    .expect("valid");
+    let p = &s.exceptions[0].profile;
+    assert_eq!(p.run_as_group, Some(crate::profile::IdRule::Exact(1000)));
+    assert_eq!(p.read_only_root_filesystem, Some(true));
+    assert!(p.seccomp_types.is_some() && p.caps_drop.is_some() && p.supplemental_groups.is_some());
+    assert_eq!(p.relaxes.names(), ["podSecurityContext.runAsUser"]);
 }
 
 #[test]
