@@ -72,6 +72,178 @@ describe('documents', () => {
   });
 });
 
+const RESTRICTED = 'podSecurityStandard: restricted\npodSecurityContext: {}\nsecurityContext: {}\n';
+
+/** A restricted pod but for its container's securityContext, which comes from a `<<` merge. */
+const MERGED_ROOT_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: merged
+spec:
+  securityContext:
+    runAsNonRoot: true
+    seccompProfile:
+      type: RuntimeDefault
+  containers:
+  - name: app
+    image: registry.k8s.io/pause
+    securityContext:
+      <<: {privileged: true, runAsUser: 0}
+      allowPrivilegeEscalation: false
+      capabilities:
+        drop: [ALL]
+`;
+
+describe('YAML as kubectl reads it', () => {
+  it('rejects a privileged root container hidden in a << merge', () => {
+    const out = evaluateTexts({ manifest: MERGED_ROOT_POD, settings: RESTRICTED });
+    assert.deepEqual(out.manifestErrors, []);
+    const [r] = out.report.results;
+    assert.equal(r.outcome.accepted, false);
+    assert.match(r.outcome.message, /privileged/);
+    assert.match(r.outcome.message, /runAsUser/);
+    // Without the merge the same pod passes: the merge is what is rejected.
+    const plain = MERGED_ROOT_POD.replace('      <<: {privileged: true, runAsUser: 0}\n', '');
+    assert.equal(evaluateTexts({ manifest: plain, settings: RESTRICTED }).report.results[0].outcome.accepted, true);
+  });
+
+  it('evaluates a document with anchors, aliases and merges like its expanded form', () => {
+    const anchored = `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: a}
+  spec:
+    securityContext: &podsc
+      runAsNonRoot: true
+      seccompProfile: {type: RuntimeDefault}
+    containers:
+    - name: app
+      image: registry.k8s.io/pause
+      securityContext: &sc
+        allowPrivilegeEscalation: false
+        capabilities: {drop: [ALL]}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: b}
+  spec:
+    securityContext: *podsc
+    containers:
+    - name: app
+      image: registry.k8s.io/pause
+      securityContext:
+        <<: *sc
+        privileged: true
+`;
+    const expanded = `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: a}
+  spec:
+    securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+    containers:
+    - {name: app, image: registry.k8s.io/pause, securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: b}
+  spec:
+    securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+    containers:
+    - name: app
+      image: registry.k8s.io/pause
+      securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, privileged: true}
+`;
+    assert.deepEqual(parseManifest(anchored).documents[0].value, parseManifest(expanded).documents[0].value);
+    const outcomes = (text) =>
+      evaluateTexts({ manifest: text, settings: RESTRICTED }).report.results.map((r) => ({
+        accepted: r.outcome.accepted,
+        message: r.outcome.message ?? null,
+      }));
+    const got = outcomes(anchored);
+    assert.deepEqual(got, outcomes(expanded));
+    assert.deepEqual(
+      got.map((o) => o.accepted),
+      [true, false],
+    );
+  });
+
+  it('refuses a conflicting merge, naming the key and its line', () => {
+    const pod = MERGED_ROOT_POD.replace('      allowPrivilegeEscalation: false\n', '      allowPrivilegeEscalation: false\n      privileged: false\n');
+    const out = evaluateTexts({ manifest: pod, settings: RESTRICTED });
+    assert.equal(out.manifestErrors.length, 1);
+    const [e] = out.manifestErrors;
+    assert.equal(e.line, 16);
+    assert.equal(e.document, 1);
+    assert.match(e.message, /spec\.containers\[0\]\.securityContext: the key "privileged"/);
+    assert.match(e.message, /disagree.*write the value once/);
+    assert.deepEqual(out.report.results, []);
+  });
+
+  it('judges runAsUser: 01750 as 1000, the octal kubectl sends', () => {
+    const settings = 'podSecurityStandard: privileged\npodSecurityContext:\n  runAsUser: 1000\nsecurityContext: {}\n';
+    const pod = (uid) =>
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: uid\nspec:\n  securityContext:\n    runAsUser: ${uid}\n  containers:\n  - name: app\n    image: registry.k8s.io/pause\n`;
+    for (const [uid, accepted] of [
+      ['01750', true],
+      ['0x3E8', true],
+      ['1750', false],
+      ["'01750'", false],
+    ]) {
+      const out = evaluateTexts({ manifest: pod(uid), settings });
+      assert.equal(out.report.results[0].outcome.accepted, accepted, `runAsUser: ${uid}`);
+    }
+  });
+
+  it('reads scalars, tags and keys as the offline checker does', () => {
+    const cases = [
+      ['merge of an alias beside explicit keys', 'b: &b {u: 1}\nc:\n  <<: *b\n  v: 2\n', { b: { u: 1 }, c: { u: 1, v: 2 } }],
+      ['merge list of disjoint mappings', '<<: [{a: 1}, {b: 2}]\nc: 3\n', { a: 1, b: 2, c: 3 }],
+      ['explicit key equal to the merged one', '<<: {a: 1}\na: 1\n', { a: 1 }],
+      ['a quoted << is an ordinary key', "'<<': {a: 1}\n", { '<<': { a: 1 } }],
+      ['a !!merge-tagged << merges', '!!merge <<: {a: 1}\n', { a: 1 }],
+      ['a redefined anchor names its latest value', 'a: &x 1\nb: *x\nc: &x 2\nd: *x\n', { a: 1, b: 1, c: 2, d: 2 }],
+      ['integers as Go parses them', '[0777, 0x1F, 0o17, 0b101, +12, 1_000, 0b-101, 08]\n', [511, 31, 15, 5, 12, 1000, -5, 8]],
+      ['floats, integral ones as integers', '[1e3, 1.5, .5, 2.0]\n', [1000, 1.5, 0.5, 2]],
+      ['YAML 1.1 booleans and nulls', '[y, yes, On, n, NO, off, ~, Null]\n', [true, true, true, false, false, false, null, null]],
+      ['other spellings, quoted words, timestamps and sexagesimals stay text', "[yES, 'yes', \"0777\", 1:00, 2001-12-14, 1e999]\n", ['yES', 'yes', '0777', '1:00', '2001-12-14', '1e999']],
+      ['explicit tags', "[!!str 0777, !!int '0777', !!bool 'yes', !!float 1, !!null '~']\n", ['0777', 511, true, 1, null]],
+      ['an escaped line separator', 'a: "b\\u2028c"\n', { a: 'b\u2028c' }],
+    ];
+    const refusals = [
+      ['merge list giving one key two values', '<<: [{a: 1}, {a: 2}]\n', /the key "a" is given by two `<<` merges/],
+      ['merge before an explicit key with another value', '<<: {a: 2}\na: 1\n', /merge \(line 1\) and explicitly \(line 2\)/],
+      ['a scalar merge value', 'x:\n  <<: 5\n', /at x\.<<: a `<<` merge takes a mapping/],
+      ['an anchor inside itself', 'm: &m {<<: *m}\n', /contains itself/],
+      ['an alias to another document', 'a: &x 1\n---\nb: *x\n', /names no anchor/],
+      ['NaN', 'a: .nan\n', /NaN/],
+      ['a dotted number with underscores', 'a: .5_0\n', /disagree/],
+      ['a tag the value does not fit', 'a: !!int abc\n', /cannot read !!str `abc` as !!int/],
+      ['a local tag', 'a: !foo bar\n', /the tag !foo is not supported/],
+      ['a key read as a boolean', 'on: push\n', /the key `on` is not a string.*the boolean true.*quote it/],
+      ['a key read as a number', 'data:\n  80: http\n', /at data: the key `80`/],
+      ['a key given twice', 'a: 1\nb: 2\na: 1\n', /"a" is given twice \(lines 1 and 3\)/],
+      ['a raw line separator', 'a: b\u2028c: d\n', /U\+2028/],
+      ['integers past 64 bits', 'a: 0x1FFFFFFFFFFFFFFFF\n', /does not fit in 64 bits/],
+    ];
+    let laughs = 'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
+    for (let i = 1; i < 10; i++) laughs += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+    refusals.push(['billion laughs', laughs, /excessive aliasing/]);
+    for (const [name, text, value] of cases) {
+      const { documents, errors } = parseManifest(text);
+      assert.deepEqual(errors, [], name);
+      assert.deepEqual(documents[0].value, value, name);
+    }
+    for (const [name, text, message] of refusals) {
+      const { errors } = parseManifest(text);
+      assert.equal(errors.length, 1, `${name}: ${JSON.stringify(errors)}`);
+      assert.match(errors[0].message, message, name);
+    }
+  });
+});
+
 describe('evaluation', () => {
   it('evaluates each object of a manifest with the settings', async () => {
     const manifest = await readFile(join(repo, 'examples/manifests/violating/writable-root.yaml'), 'utf8');
