@@ -64,6 +64,45 @@ pub fn find_binary(env: &str, name: &str) -> Result<Option<PathBuf>, String> {
     Ok(found)
 }
 
+/// The oldest Kubewarden whose kwctl and policy-server the suite can compare with: the first
+/// that reads `hostCapabilities` (the metadata's `minimumKubewardenVersion`).
+pub const MINIMUM_VERSION: (u64, u64, u64) = (1, 35, 0);
+
+/// The version a Kubewarden binary prints (`kwctl 1.36.0-beta.1` → `1.36.0-beta.1`).
+pub fn version_of(binary: &Path) -> Result<String, String> {
+    let output = Command::new(binary)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {} --version: {e}", binary.display()))?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.lines()
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            format!(
+                "{} --version printed no version: {text:?}",
+                binary.display()
+            )
+        })
+}
+
+/// `Ok` when `binary` is at least [`MINIMUM_VERSION`]; else why not, in words.
+pub fn check_version(binary: &Path) -> Result<String, String> {
+    let version = version_of(binary)?;
+    let core = version.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<u64> = core.split('.').filter_map(|p| p.parse().ok()).collect();
+    let (major, minor, patch) = MINIMUM_VERSION;
+    match parts.as_slice() {
+        [a, b, c] if (*a, *b, *c) >= MINIMUM_VERSION => Ok(version),
+        _ => Err(format!(
+            "{} is version {version}, older than {major}.{minor}.{patch} (the first Kubewarden that reads hostCapabilities): use a newer one",
+            binary.display()
+        )),
+    }
+}
+
 /// The Sigstore trust configuration: `$KUBEWARDEN_TRUST_CONFIG` (must exist when set), else
 /// `sigstore-trust-config.json` in the directory of `binary`, else none (kwctl and
 /// policy-server then try the network at start, and go on without it after a second or two).

@@ -25,7 +25,7 @@ use std::sync::{Arc, Once};
 use base64::Engine as _;
 use e2e_tests::kubewarden::{
     HttpConnection, KWCTL_ENV, POLICY_SERVER_ENV, PolicyEntry, PolicyMode, PolicyServer,
-    admission_review, file_url, find_binary, skip_notice, trust_config,
+    admission_review, check_version, file_url, find_binary, skip_notice, trust_config,
 };
 use e2e_tests::metadata::KWCTL_VERSION_ANNOTATION;
 use e2e_tests::wasm::{METADATA_SECTION, custom_section};
@@ -44,7 +44,19 @@ struct Tools {
 }
 
 fn tools() -> Tools {
-    let found = |env: &str, name: &str| find_binary(env, name).unwrap_or_else(|e| panic!("{e}"));
+    // A binary set through the environment must exist; one too old to compare with is
+    // reported and skipped like a missing one.
+    let found = |env: &str, name: &str| {
+        find_binary(env, name)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter(|binary| match check_version(binary) {
+                Ok(_) => true,
+                Err(why) => {
+                    announce(&format!("NOT USED: {why}"));
+                    false
+                }
+            })
+    };
     Tools {
         kwctl: found(KWCTL_ENV, "kwctl"),
         policy_server: found(POLICY_SERVER_ENV, "policy-server"),

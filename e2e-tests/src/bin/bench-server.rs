@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use e2e_tests::kubewarden::{
     POLICY_SERVER_ENV, PolicyEntry, PolicyServer, UPSTREAM_MODULES_ENV, admission_review,
-    find_binary, trust_config,
+    check_version, find_binary, trust_config,
 };
 use e2e_tests::{policy_path, repo_root};
 use serde_json::{Value, json};
@@ -141,6 +141,14 @@ fn load(
     Ok((all, started.elapsed()))
 }
 
+/// The 1-minute load average (`/proc/loadavg`), or `?`.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
 fn file_size(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
@@ -149,6 +157,7 @@ fn run(args: &Args) -> Result<(), String> {
     let binary = find_binary(POLICY_SERVER_ENV, "policy-server")?.ok_or_else(|| {
         format!("no policy-server: set {POLICY_SERVER_ENV} to the binary or put it on PATH")
     })?;
+    check_version(&binary)?;
     let trust = trust_config(&binary)?;
     let request_path = args.inputs.join("deployment-typical.json");
     let request: Value =
@@ -221,6 +230,15 @@ fn run(args: &Args) -> Result<(), String> {
         entries.push(PolicyEntry::new(id, &path, settings).mutating(true));
     }
 
+    let version = std::process::Command::new(&binary)
+        .arg("--version")
+        .output()
+        .map(|o| {
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            text.lines().next().unwrap_or("").trim().to_owned()
+        })
+        .unwrap_or_default();
+    let load_before = loadavg();
     let work = std::env::temp_dir();
     eprintln!(
         "bench-server: starting {} ({} workers) with {} policies",
@@ -287,8 +305,13 @@ fn run(args: &Args) -> Result<(), String> {
         );
     }
     println!(
-        "\n{} connections, {} rounds, at most {} requests and {} s per policy; policy-server workers: {}",
-        args.connections, args.rounds, args.requests, args.seconds, args.workers
+        "\n{version}, {} workers; {} connections, {} rounds, at most {} requests and {} s per policy; load average {load_before} before, {} after",
+        args.workers,
+        args.connections,
+        args.rounds,
+        args.requests,
+        args.seconds,
+        loadavg()
     );
     Ok(())
 }
