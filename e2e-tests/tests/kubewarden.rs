@@ -1001,41 +1001,34 @@ fn without_kwctl_annotation(section: &[u8]) -> Vec<u8> {
     text.replacen(&needle, "", 1).into_bytes()
 }
 
-#[test]
-fn kwctl_annotate_writes_byte_for_byte_the_metadata_of_make_wasm() {
-    let Some(kw) = need(
-        tools().kwctl,
-        "kwctl_annotate_writes_byte_for_byte_the_metadata_of_make_wasm",
-        "kwctl",
-    ) else {
-        return;
-    };
-    let ours = module();
+/// `kwctl annotate` of `plain` with `metadata` and the README: its metadata section must be
+/// byte for byte `annotated`'s (what `make wasm` / `make wasi` wrote), kwctl's own annotation
+/// aside, and kwctl must not warn. The section's size.
+fn kwctl_annotate_matches(kw: &Path, plain: &str, metadata: &str, annotated: &Path) -> usize {
     let root = repo_root();
-    let plain = root.join("policy.wasm");
-    let out = work_dir("annotate").join("kwctl-annotated.wasm");
+    let out = work_dir(&format!("annotate-{metadata}")).join("kwctl-annotated.wasm");
     let output = kwctl(
-        &kw,
+        kw,
         &[
             "annotate",
             "-m",
-            &root.join("policy-metadata.yml").display().to_string(),
+            &root.join(metadata).display().to_string(),
             "-u",
             &root.join("README.md").display().to_string(),
             "-o",
             &out.display().to_string(),
-            &plain.display().to_string(),
+            &root.join(plain).display().to_string(),
         ],
         false,
     );
-    let stderr = ok_stdout("kwctl annotate", &output);
-    let stderr = format!("{stderr}{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = ok_stdout(&format!("kwctl annotate -m {metadata} {plain}"), &output);
+    let printed = format!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
     assert!(
-        !stderr.contains("WARN"),
-        "kwctl annotate warns about the metadata:\n{stderr}"
+        !printed.contains("WARN"),
+        "kwctl annotate warns about {metadata}:\n{printed}"
     );
     let theirs = without_kwctl_annotation(&metadata_section(&out));
-    let mine = metadata_section(&ours);
+    let mine = metadata_section(annotated);
     if theirs != mine {
         let at = theirs
             .iter()
@@ -1046,14 +1039,53 @@ fn kwctl_annotate_writes_byte_for_byte_the_metadata_of_make_wasm() {
             String::from_utf8_lossy(&b[at.saturating_sub(60)..(at + 60).min(b.len())]).into_owned()
         };
         panic!(
-            "{METADATA_SECTION} differs from kwctl's at byte {at} (run `make wasm` first):\n  kwctl: …{}…\n  ours:  …{}…",
+            "{}: {METADATA_SECTION} differs from kwctl's at byte {at} (rebuild it with `make wasm wasi`):\n  kwctl: …{}…\n  ours:  …{}…",
+            annotated.display(),
             around(&theirs),
             around(&mine)
         );
     }
+    mine.len()
+}
+
+#[test]
+fn kwctl_annotate_writes_byte_for_byte_the_metadata_of_make_wasm() {
+    let Some(kw) = need(
+        tools().kwctl,
+        "kwctl_annotate_writes_byte_for_byte_the_metadata_of_make_wasm",
+        "kwctl",
+    ) else {
+        return;
+    };
+    let size = kwctl_annotate_matches(&kw, "policy.wasm", "policy-metadata.yml", &module());
     announce(&format!(
-        "kwctl annotate: {} bytes of {METADATA_SECTION}, identical to make wasm's apart from {KWCTL_VERSION_ANNOTATION}",
-        mine.len()
+        "kwctl annotate: {size} bytes of {METADATA_SECTION} in annotated-policy.wasm, identical to make wasm's apart from {KWCTL_VERSION_ANNOTATION}"
+    ));
+}
+
+#[test]
+fn kwctl_annotate_writes_byte_for_byte_the_metadata_of_make_wasi() {
+    let Some(kw) = need(
+        tools().kwctl,
+        "kwctl_annotate_writes_byte_for_byte_the_metadata_of_make_wasi",
+        "kwctl",
+    ) else {
+        return;
+    };
+    let annotated = e2e_tests::wasi::wasi_policy_path();
+    assert!(
+        annotated.is_file(),
+        "{} is missing: run `make wasi` (or `make test`)",
+        annotated.display()
+    );
+    let size = kwctl_annotate_matches(
+        &kw,
+        "policy-wasi.wasm",
+        "policy-metadata-wasi.yml",
+        &annotated,
+    );
+    announce(&format!(
+        "kwctl annotate: {size} bytes of {METADATA_SECTION} in annotated-policy-wasi.wasm, identical to make wasi's apart from {KWCTL_VERSION_ANNOTATION}"
     ));
 }
 

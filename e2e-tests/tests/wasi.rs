@@ -144,8 +144,9 @@ fn metadata_says_wasi_and_matches_the_wapc_rules() {
     assert_eq!(embedded.execution_mode, "wasi");
     assert_eq!(source.execution_mode, "wasi");
     assert_eq!(
-        embedded.protocol_version, None,
-        "kwctl records no protocol version for WASI policies"
+        embedded.protocol_version.as_deref(),
+        Some("Unknown"),
+        "kwctl (1.36) records protocolVersion \"Unknown\" for WASI policies"
     );
     assert_eq!(embedded.rules, source.rules);
     assert_eq!(

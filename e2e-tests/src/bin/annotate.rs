@@ -7,7 +7,7 @@
 //! the metadata JSON. Paths default to the repository root.
 //!
 //! With `executionMode: wasi` (the `wasi/` build) the module must instead be a WASI command
-//! importing only WASI preview 1; like kwctl, no protocol version is recorded for it.
+//! importing only WASI preview 1; like kwctl, its protocol version is recorded as `"Unknown"`.
 //!
 //! Like `kwctl annotate` (1.35+) it scans the module's data for the host capabilities it calls
 //! (`e2e_tests::metadata::detect_host_capabilities`). Where kwctl only warns, this refuses to
@@ -23,6 +23,9 @@ use std::process::ExitCode;
 use e2e_tests::metadata::{Metadata, USAGE_ANNOTATION, detect_host_capabilities};
 use e2e_tests::wasi::WasiModule;
 use e2e_tests::{PolicyModule, repo_root, wasm};
+
+/// What kwctl records as the protocol version of a WASI policy.
+const WASI_PROTOCOL_VERSION: &str = "Unknown";
 
 const USAGE: &str = "usage: annotate [--wasm FILE] [--metadata FILE] [--usage FILE] [--output FILE]
 defaults (repository root): policy.wasm, policy-metadata.yml, README.md, annotated-policy.wasm";
@@ -116,7 +119,9 @@ fn run(args: &Args) -> Result<(), String> {
         }
         "wasi" => {
             WasiModule::from_bytes(&module_bytes, &label).map_err(|e| e.to_string())?;
-            metadata.protocol_version = None;
+            // A WASI command answers no protocol_version call; kwctl 1.36 records its
+            // ProtocolVersion::Unknown, serialised "Unknown".
+            metadata.protocol_version = Some(WASI_PROTOCOL_VERSION.to_owned());
         }
         other => {
             return Err(format!(
@@ -143,9 +148,9 @@ fn run(args: &Args) -> Result<(), String> {
         args.wasm.display(),
         args.output.display(),
         json.len(),
-        match &metadata.protocol_version {
-            Some(v) => format!("protocol {v}"),
-            None => format!("executionMode {}", metadata.execution_mode),
+        match (&metadata.protocol_version, metadata.execution_mode.as_str()) {
+            (Some(v), "kubewarden-wapc") => format!("protocol {v}"),
+            (_, mode) => format!("executionMode {mode}"),
         }
     );
     Ok(())
