@@ -1091,6 +1091,96 @@ fn go_parse_float_from_dot(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
+/// A JSON value as block-style YAML that this module, kubectl and Helm read back as the same
+/// value: a string is written plain only when YAML 1.1 reads it back as that string (not
+/// `yes`, `on`, `1_000`, `0777`, `~`, `<<` …), else double-quoted with JSON's escapes, which
+/// are YAML's too. No document marker: the caller separates documents.
+pub fn to_yaml(value: &Value) -> String {
+    let mut out = String::new();
+    match value {
+        Value::Object(map) if !map.is_empty() => emit_map(map, 0, &mut out),
+        Value::Array(items) if !items.is_empty() => emit_seq(items, 0, &mut out),
+        scalar => {
+            out.push_str(&inline(scalar));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A scalar or an empty collection on one line.
+fn inline(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => yaml_string(s),
+        Value::Array(_) => "[]".to_owned(),
+        Value::Object(_) => "{}".to_owned(),
+    }
+}
+
+fn yaml_string(s: &str) -> String {
+    let plain = s.bytes().enumerate().all(|(i, b)| {
+        b.is_ascii_alphanumeric()
+            || matches!(b, b'/' | b'_' | b'.')
+            || (i > 0 && matches!(b, b'-' | b'@' | b'+' | b'='))
+            || (i > 0 && i + 1 < s.len() && b == b':')
+    });
+    if plain && !s.is_empty() && resolve_plain(s) == Resolved::Str {
+        s.to_owned()
+    } else {
+        // JSON's string escapes are a subset of YAML's double-quoted ones.
+        Value::String(s.to_owned()).to_string()
+    }
+}
+
+fn emit_map(map: &Map<String, Value>, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    for (key, value) in map {
+        out.push_str(&pad);
+        out.push_str(&yaml_string(key));
+        out.push(':');
+        match value {
+            Value::Object(inner) if !inner.is_empty() => {
+                out.push('\n');
+                emit_map(inner, indent + 2, out);
+            }
+            Value::Array(items) if !items.is_empty() => {
+                out.push('\n');
+                emit_seq(items, indent, out);
+            }
+            scalar => {
+                out.push(' ');
+                out.push_str(&inline(scalar));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn emit_seq(items: &[Value], indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    for item in items {
+        let mut nested = String::new();
+        match item {
+            Value::Object(inner) if !inner.is_empty() => emit_map(inner, indent + 2, &mut nested),
+            Value::Array(inner) if !inner.is_empty() => emit_seq(inner, indent + 2, &mut nested),
+            scalar => {
+                out.push_str(&pad);
+                out.push_str("- ");
+                out.push_str(&inline(scalar));
+                out.push('\n');
+                continue;
+            }
+        }
+        // The first line of the nested block moves up beside the dash: `- key: value`.
+        out.push_str(&pad);
+        out.push_str("- ");
+        out.push_str(nested.get(indent + 2..).unwrap_or_default());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1513,6 +1603,38 @@ mod tests {
             assert_eq!((e.document, e.line), (document, Some(line)), "{name}: {e}");
         }
         assert!(parse_stream("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn written_yaml_reads_back_as_the_same_value() {
+        let value = json!({
+            "metadata": {"name": "p", "labels": {"a": "yes", "b": "on", "c": "1_000", "d": "0x1F",
+                         "e": "<<", "f": "", "g": "a: b", "h": "- x", "i": "line\nbreak"},
+                         "annotations": {"<<": "x", "on": "y", "80": "http"}},
+            "spec": {"containers": [{"name": "app", "image": "registry.k8s.io/pause:3.9",
+                                     "args": ["0777", "y", "~", "1e3", "-v", "--flag=1"],
+                                     "securityContext": {"runAsUser": 1000, "privileged": false}}],
+                     "empty": {}, "none": [], "nested": [[1, [2]], [{"a": null}], []], "f": 1.5}
+        });
+        let text = to_yaml(&value);
+        let docs = parse_stream(&text).unwrap();
+        assert_eq!(docs.len(), 1, "{text}");
+        assert_eq!(docs[0].value, value, "{text}");
+        for quoted in [
+            "a: \"yes\"",
+            "b: \"on\"",
+            "c: \"1_000\"",
+            "e: \"<<\"",
+            "\"<<\": x",
+            "\"80\": http",
+        ] {
+            assert!(text.contains(quoted), "{quoted} not in\n{text}");
+        }
+        assert!(text.contains("image: registry.k8s.io/pause:3.9"), "{text}");
+        assert!(text.contains("  - name: app\n"), "{text}");
+        for scalar in [json!("yes"), json!(12), json!(null), json!([])] {
+            assert_eq!(parse_stream(&to_yaml(&scalar)).unwrap()[0].value, scalar);
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! YAML read as kubectl reads it (e2e-tests/src/yaml.rs): generated documents full of anchors,
 //! aliases and merge keys read as they were built and as a second YAML reader with merge
-//! keys reads them; the repository's own YAML reads as before; and through the `checker`
+//! keys reads them, and `to_yaml` writes them back readably; the repository's own YAML reads
+//! as before; and through the `checker`
 //! binary, a merge key cannot smuggle a privileged root container past the policy.
 
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use e2e_tests::input::parse_documents;
-use e2e_tests::yaml::parse_stream;
+use e2e_tests::yaml::{parse_stream, to_yaml};
 use e2e_tests::{policy_path, repo_root, test_module};
 use serde_json::{Map, Value, json};
 
@@ -414,6 +415,16 @@ fn generated_documents_read_as_built_and_as_a_second_reader_reads_them() {
         };
         let got: Vec<&Value> = docs.iter().map(|d| &d.value).collect();
         assert_eq!(got, [&expected], "case {case}: not as built\n{text}");
+        // Written back out (as --mutate may write objects), it reads as the same value.
+        let written = to_yaml(&expected);
+        match parse_stream(&written) {
+            Ok(again) => assert_eq!(
+                again.iter().map(|d| &d.value).collect::<Vec<_>>(),
+                [&expected],
+                "case {case}: to_yaml does not read back\n{written}"
+            ),
+            Err(e) => panic!("case {case}: to_yaml refused: {e}\n{written}"),
+        }
         if redefined {
             continue;
         }
