@@ -1,6 +1,7 @@
 //! The module in the real Kubewarden engine (issue 10): `kwctl` (inspect, annotate, run,
 //! scaffold) and a policy-server started on 127.0.0.1, compared with the project's own waPC
-//! host on the very same module.
+//! host on the very same module. The WASI command build runs in policy-server's WASI runtime
+//! too and must give the same answers.
 //!
 //! The binaries come from `$KWCTL` / `$POLICY_SERVER` or `PATH` (`make test` sets the variables
 //! when the CI machine provides the binaries beside the checkout); the Sigstore trust
@@ -487,6 +488,26 @@ fn comparison_entries(module: &Path) -> Vec<PolicyEntry> {
         module,
         mutating["spec"]["settings"].clone(),
     ));
+    // The WASI command build (executionMode: wasi, make wasi) in policy-server's WASI runtime,
+    // granted no host capability as it calls none: the same answers as the waPC module.
+    let wasi = e2e_tests::wasi::wasi_policy_path();
+    assert!(
+        wasi.is_file(),
+        "{} is missing: run `make wasi` (or `make test`)",
+        wasi.display()
+    );
+    for (id, settings) in example_settings() {
+        if id == "settings-standard" || id == "settings-matih" {
+            entries.push(
+                PolicyEntry::new(&format!("wasi-{id}"), &wasi, settings).host_capabilities(&[]),
+            );
+        }
+    }
+    entries.push(
+        PolicyEntry::new("wasi-mutating", &wasi, mutating["spec"]["settings"].clone())
+            .mutating(true)
+            .host_capabilities(&[]),
+    );
     entries
 }
 
@@ -572,13 +593,76 @@ fn comparison_cases(entries: &[PolicyEntry]) -> Vec<Case> {
             ),
         ];
         for (what, request) in requests {
-            for policy in ["settings-standard", "settings-matih", "mutating", "monitor"] {
+            for policy in [
+                "settings-standard",
+                "settings-matih",
+                "mutating",
+                "monitor",
+                "wasi-mutating",
+            ] {
                 cases.push(Case {
                     name: format!("table: {kind} {what}"),
                     policy: policy.to_owned(),
                     request: request.clone(),
                 });
             }
+        }
+    }
+    // Odd but well-formed objects: what the API server could send after defaulting, and what a
+    // broken client might; policy-server must pass them to the module as the own host does.
+    let many: Vec<Value> = (0..100)
+        .map(|i| {
+            json!({"name": format!("c{i}"), "image": "registry.matih.io/matih/app:1.0",
+                        "securityContext": {"allowPrivilegeEscalation": i % 7 == 0,
+                                            "readOnlyRootFilesystem": i % 5 != 0}})
+        })
+        .collect();
+    let odd: [(&str, Value); 6] = [
+        ("Pod with 100 containers", {
+            let mut spec = compliant_pod_spec();
+            spec["containers"] = json!(many);
+            workload("v1", "Pod", spec)
+        }),
+        (
+            "Pod without spec",
+            json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "no-spec", "namespace": "apps"}}),
+        ),
+        (
+            "Pod with containers: null",
+            workload("v1", "Pod", json!({"containers": null})),
+        ),
+        (
+            "Pod with an empty container list",
+            workload("v1", "Pod", json!({"containers": []})),
+        ),
+        (
+            "Deployment without a template",
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "no-template", "namespace": "apps"}, "spec": {"replicas": 1}}),
+        ),
+        ("Pod with unknown fields everywhere", {
+            let mut spec = compliant_pod_spec();
+            spec["futureField"] = json!({"x": 1});
+            spec["containers"][0]["securityContext"]["futureKnob"] = json!(true);
+            let mut pod = workload("v1", "Pod", spec);
+            pod["status"] = json!({"phase": "Pending"});
+            pod
+        }),
+    ];
+    for (what, object) in odd {
+        let request = create_request(&object);
+        for policy in [
+            "settings-standard",
+            "settings-pss-baseline",
+            "mutating",
+            "monitor",
+        ] {
+            cases.push(Case {
+                name: format!("table: {what}"),
+                policy: policy.to_owned(),
+                request: request.clone(),
+            });
         }
     }
     // kubectl debug: an ephemeral container added to a compliant pod (UPDATE of the
