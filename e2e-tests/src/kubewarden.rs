@@ -88,15 +88,21 @@ pub fn version_of(binary: &Path) -> Result<String, String> {
         })
 }
 
+/// Whether `version` (`1.36.0-beta.1`) is at least [`MINIMUM_VERSION`]: a pre-release of a
+/// newer MAJOR.MINOR.PATCH counts, as the binaries here are a 1.36 beta.
+pub fn version_is_supported(version: &str) -> bool {
+    let core = version.split(['-', '+']).next().unwrap_or("");
+    let parts: Result<Vec<u64>, _> = core.split('.').map(str::parse::<u64>).collect();
+    matches!(parts.as_deref(), Ok([a, b, c]) if (*a, *b, *c) >= MINIMUM_VERSION)
+}
+
 /// `Ok` when `binary` is at least [`MINIMUM_VERSION`]; else why not, in words.
 pub fn check_version(binary: &Path) -> Result<String, String> {
     let version = version_of(binary)?;
-    let core = version.split(['-', '+']).next().unwrap_or("");
-    let parts: Vec<u64> = core.split('.').filter_map(|p| p.parse().ok()).collect();
     let (major, minor, patch) = MINIMUM_VERSION;
-    match parts.as_slice() {
-        [a, b, c] if (*a, *b, *c) >= MINIMUM_VERSION => Ok(version),
-        _ => Err(format!(
+    match version_is_supported(&version) {
+        true => Ok(version),
+        false => Err(format!(
             "{} is version {version}, older than {major}.{minor}.{patch} (the first Kubewarden that reads hostCapabilities): use a newer one",
             binary.display()
         )),
@@ -562,4 +568,109 @@ pub fn skip_notice(suite: &str, missing: &[&str]) -> String {
         "\n{line}\n  SKIPPED: {suite}\n  {} not found: set {KWCTL_ENV} / {POLICY_SERVER_ENV} to the binaries or put them on PATH\n  (CI provides them; `make test` passes them on when they are beside the checkout).\n  Nothing was run against the real Kubewarden engine.\n{line}\n",
         missing.join(" and ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        for ok in ["1.35.0", "1.36.0-beta.1", "1.40.2", "2.0.0"] {
+            assert!(version_is_supported(ok), "{ok}");
+        }
+        for old in [
+            "1.34.9", "1.10.0", "0.99.0", "1.35", "", "x.y.z", "1.35.0.1",
+        ] {
+            assert!(!version_is_supported(old), "{old}");
+        }
+    }
+
+    #[test]
+    fn a_binary_that_is_nowhere_is_none() {
+        assert_eq!(
+            find_binary("SCP_TEST_NEVER_SET_VARIABLE", "scp-no-such-binary-anywhere"),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn policies_yml_has_what_policy_server_reads() {
+        let module = std::env::current_exe().expect("the test binary");
+        let entries = [
+            PolicyEntry::new("a", &module, json!({"x": 1})),
+            PolicyEntry::new("b", &module, json!({}))
+                .mutating(true)
+                .mode(PolicyMode::Monitor)
+                .host_capabilities(&[]),
+        ];
+        let yaml = policies_yaml(&entries).expect("policies.yml");
+        let parsed: Value = serde_norway::from_str(&yaml).expect("YAML");
+        assert!(
+            parsed["a"]["module"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("file:///"))
+        );
+        assert_eq!(parsed["a"]["settings"], json!({"x": 1}));
+        assert_eq!(parsed["a"]["allowedToMutate"], false);
+        assert_eq!(parsed["a"]["policyMode"], "protect");
+        assert_eq!(parsed["a"]["hostCapabilities"], json!(["*"]));
+        assert_eq!(parsed["b"]["allowedToMutate"], true);
+        assert_eq!(parsed["b"]["policyMode"], "monitor");
+        assert_eq!(parsed["b"]["hostCapabilities"], json!([]));
+        let twice = [entries[0].clone(), entries[0].clone()];
+        assert!(policies_yaml(&twice).is_err_and(|e| e.contains("\"a\" is used twice")));
+        let missing = [PolicyEntry::new(
+            "m",
+            Path::new("/no/such/module.wasm"),
+            json!({}),
+        )];
+        assert!(policies_yaml(&missing).is_err_and(|e| e.contains("/no/such/module.wasm")));
+    }
+
+    /// Serves `answers` (raw HTTP responses) one per request on one connection.
+    fn serve(answers: Vec<&'static str>) -> u16 {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().expect("accept");
+            let mut reader = BufReader::new(stream);
+            for answer in answers {
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let _ = reader.get_mut().write_all(answer.as_bytes());
+            }
+        });
+        port
+    }
+
+    #[test]
+    fn http_bodies_by_length_and_chunked_on_one_connection() {
+        let port = serve(vec![
+            "HTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\n{\"allowed\":1}",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:2}\r\n0\r\n\r\n",
+            "HTTP/1.1 404 Not Found\r\ncontent-length: 4\r\n\r\nnope",
+        ]);
+        let mut conn = HttpConnection::connect(port).expect("connect");
+        assert_eq!(conn.validate("p", &json!({})), Ok(json!({"allowed": 1})));
+        assert_eq!(conn.validate("p", &json!({})), Ok(json!({"a": 2})));
+        let err = conn.validate("p", &json!({})).expect_err("404");
+        assert!(
+            err.contains("HTTP 404") && err.contains("/validate/p"),
+            "{err}"
+        );
+    }
 }
