@@ -300,6 +300,59 @@ describe('identical verdicts: playground and Kubewarden module', { timeout: 300_
     t.diagnostic(`${cases.length} invalid settings: the same message from the page and the module`);
   });
 
+  it('YAML 1.1 manifests (merge keys, anchors, yes/on/off, octal): the same objects, the same verdicts', async (t) => {
+    const container = (name, sc) => `    - name: ${name}\n      image: registry.k8s.io/pause\n      securityContext: ${sc}\n`;
+    const pod = (name, podSc, containers) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: apps}\nspec:\n  securityContext: ${podSc}\n  containers:\n${containers}`;
+    const good = '{allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}';
+    const podSc = '{runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}';
+    const docs = [
+      pod('merged-root', podSc, container('app', '\n        <<: {privileged: true, runAsUser: 0}\n        allowPrivilegeEscalation: false\n        capabilities: {drop: [ALL]}')),
+      pod('yes-privileged', podSc, container('app', '{privileged: yes, allowPrivilegeEscalation: off, capabilities: {drop: [ALL]}}')),
+      pod('on-off', '{runAsNonRoot: on, seccompProfile: {type: RuntimeDefault}}', container('app', '{allowPrivilegeEscalation: Off, capabilities: {drop: [ALL]}}')),
+      pod('octal-uid', '{runAsNonRoot: true, runAsUser: 01750, runAsGroup: 0x3E8, seccompProfile: {type: RuntimeDefault}}', container('app', good)),
+      pod('octal-root', '{runAsNonRoot: true, runAsUser: 00, seccompProfile: {type: RuntimeDefault}}', container('app', good)),
+      `apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: anchored, namespace: apps}\n  spec:\n    securityContext: &psc ${podSc}\n    containers:\n    - name: a\n      image: registry.k8s.io/pause\n      securityContext: &sc ${good}\n    - name: b\n      image: registry.k8s.io/pause\n      securityContext: *sc\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: merged-list, namespace: apps}\n  spec:\n    securityContext: *psc\n    containers:\n    - name: a\n      image: registry.k8s.io/pause\n      securityContext: {<<: [*sc, {readOnlyRootFilesystem: false}], runAsUser: 0}\n`,
+    ];
+    const manifest = join(scratch, 'yaml-1.1.yaml');
+    await writeFile(manifest, docs.join('---\n'));
+    const verdicts = await compare(t, join(repo, 'examples/settings/pss-restricted.yml'), [manifest]);
+    const accepted = Object.fromEntries(verdicts.map((v) => [v.name, v.response.accepted]));
+    assert.deepEqual(accepted, {
+      'merged-root': false,
+      'yes-privileged': false,
+      'on-off': true,
+      'octal-uid': true,
+      'octal-root': false,
+      anchored: true,
+      'merged-list': false,
+    });
+  });
+
+  it('YAML readers disagree: the checker and the page refuse the same documents at the same line', async () => {
+    const refused = [
+      ['a merge conflicting with an explicit key', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x\n    securityContext:\n      <<: {privileged: true}\n      privileged: false\n', 10],
+      ['a key given twice', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nkind: Pod\n', 4],
+      ['a boolean key', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {on: x}\n', 5],
+      ['an unknown tag', 'apiVersion: v1\nkind: Pod\nmetadata: {name: !Ref p}\n', 3],
+      ['a NaN', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {priority: .nan}\n', 4],
+    ];
+    for (const [what, text, line] of refused) {
+      const file = join(scratch, 'refused.yaml');
+      await writeFile(file, text);
+      const settings = join(repo, 'examples/settings/standard.yml');
+      const checker = await run(CHECKER, ['check', '--policy', MODULE, '--settings', settings, file], { cwd: repo }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e) => ({ code: e.code, stderr: e.stderr }),
+      );
+      assert.equal(checker.code, 2, `${what}: ${checker.stderr}`);
+      assert.match(checker.stderr, new RegExp(`document 1: invalid YAML at line ${line}, `), what);
+      const errors = await page.evaluate((manifest) => window.playground.evaluateTexts({ manifest, settings: '' }).manifestErrors, text);
+      assert.equal(errors.length, 1, `${what}: ${JSON.stringify(errors)}`);
+      assert.equal(errors[0].line, line, what);
+    }
+  });
+
   it('every PSS v1.37 fixture at its level', async (t) => {
     const tsv = (await readFile(join(PSS, 'manifest.tsv'), 'utf8')).trim().split('\n').slice(1);
     const fixtures = tsv.map((line) => {
