@@ -1358,6 +1358,136 @@ fn kwctl_run_gives_the_own_hosts_verdicts() {
     ));
 }
 
+/// The invalid-settings table (`testdata/invalid-settings.json`, what tests/settings_validation.rs
+/// feeds the module): kwctl refuses each one with the module's own message, and policy-server
+/// refuses to start with one.
+#[test]
+fn invalid_settings_are_refused_by_kwctl_and_policy_server_in_the_modules_words() {
+    let table_path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/invalid-settings.json");
+    let table: Vec<Value> = serde_json::from_str(&read(&table_path))
+        .unwrap_or_else(|e| panic!("{}: {e}", table_path.display()));
+    let Some(kw) = need(
+        tools().kwctl,
+        "invalid_settings_are_refused_by_kwctl_and_policy_server_in_the_modules_words",
+        "kwctl",
+    ) else {
+        return;
+    };
+    let module = module();
+    let url = file_url(&module).unwrap_or_else(|e| panic!("{e}"));
+    let dir = work_dir("invalid-settings");
+    let request_path = dir.join("request.json");
+    let pod = workload("v1", "Pod", compliant_pod_spec());
+    std::fs::write(&request_path, create_request(&pod).to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let host = test_module()
+        .instantiate()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The module's own refusal of each case.
+    let cases: Vec<(String, Value, String)> = table
+        .iter()
+        .map(|case| {
+            let name = case["name"].as_str().unwrap_or("?").to_owned();
+            let settings = case["settings"].clone();
+            let answer = host
+                .validate_settings(&settings)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!answer.valid, "{name}: the module accepts these settings");
+            (name, settings, answer.message.unwrap_or_default())
+        })
+        .collect();
+
+    // Two at a time: each kwctl run takes a fraction of a second once the module is cached.
+    let request = request_path.display().to_string();
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let chunks: Vec<&[(String, Value, String)]> =
+            cases.chunks(cases.len().div_ceil(2)).collect();
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                let (kw, url, request) = (&kw, &url, &request);
+                scope.spawn(move || {
+                    let mut failures = Vec::new();
+                    for (name, settings, message) in chunk {
+                        let output = kwctl(
+                            kw,
+                            &[
+                                "run",
+                                "--request-path",
+                                request,
+                                "--settings-json",
+                                &settings.to_string(),
+                                url,
+                            ],
+                            true,
+                        );
+                        let stderr = String::from_utf8_lossy(&output.stderr);
+                        // Kubewarden's settings are a mapping (the CRD's spec.settings): kwctl
+                        // refuses anything else itself, before the module sees it.
+                        let want = if settings.is_object() {
+                            format!("Provided settings are not valid: {message}")
+                        } else {
+                            "Invalid settings in CRD, not an object".to_owned()
+                        };
+                        if output.status.success() {
+                            failures.push(format!("{name}: kwctl run accepted the settings"));
+                        } else if !stderr.contains(&want) {
+                            failures.push(format!(
+                                "{name}: kwctl run did not print {want:?}:\n      {}",
+                                stderr.lines().next().unwrap_or("")
+                            ));
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec!["a kwctl thread panicked".to_owned()])
+            })
+            .collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "kwctl run and the module disagree on invalid settings:\n  {}",
+        failures.join("\n  ")
+    );
+    let not_objects = cases.iter().filter(|(_, s, _)| !s.is_object()).count();
+    announce(&format!(
+        "kwctl run: {} invalid settings refused with the module's own message, {not_objects} (not a mapping) by kwctl itself",
+        cases.len() - not_objects
+    ));
+
+    let Some(binary) = need(
+        tools().policy_server,
+        "invalid_settings_are_refused_by_kwctl_and_policy_server_in_the_modules_words (policy-server part)",
+        "policy-server",
+    ) else {
+        return;
+    };
+    let Some((name, settings, message)) = cases.iter().find(|(_, s, _)| s.is_object()) else {
+        panic!("{}: no invalid settings mapping", table_path.display());
+    };
+    let entries = [PolicyEntry::new("invalid", &module, settings.clone())];
+    match PolicyServer::start(&binary, trust(&binary).as_deref(), &entries, &dir, 1) {
+        Ok(server) => panic!(
+            "policy-server (pid {}) started with invalid settings ({name})",
+            server.pid()
+        ),
+        Err(e) => assert!(
+            e.contains(&format!("Policy settings are invalid: {message}")),
+            "policy-server refused {name} without the module's message:\n{e}"
+        ),
+    }
+    announce(&format!(
+        "policy-server: refuses to start with invalid settings ({name}), in the module's words"
+    ));
+}
+
 /// The parts of a policy manifest that come from the module and its metadata (and the
 /// settings), not from deployment choices (mode, policyServer, namespaceSelector, timeouts).
 fn policy_shape(policy: &Value) -> Value {
