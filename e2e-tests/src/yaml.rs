@@ -30,7 +30,9 @@
 //! - a key that is not a string once resolved (`on:` is the boolean `true` to kubectl, the
 //!   string `"on"` to YAML 1.2 readers);
 //! - raw NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR characters, line breaks to YAML 1.1 but
-//!   ordinary characters to YAML 1.2 (escape them in a double-quoted string instead).
+//!   ordinary characters to YAML 1.2 (escape them in a double-quoted string instead);
+//! - a line starting with `---` followed by anything but a comment: kubectl cuts documents at
+//!   such lines before YAML parsing, and refuses `--- {a: 1}`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -82,7 +84,7 @@ pub struct YamlDocument {
 /// Reads every document of a YAML stream as kubectl would send it, or refuses the stream at
 /// the first document that cannot be read unambiguously.
 pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument>, YamlError> {
-    check_line_breaks(text)?;
+    check_text(text)?;
     let mut docs = Vec::new();
     let mut composer: Option<Composer> = None;
     let mut started = 0usize;
@@ -127,30 +129,57 @@ pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument>, YamlError> {
     Ok(docs)
 }
 
-/// YAML 1.1 (go-yaml) breaks lines at NEL, LS and PS; YAML 1.2 (our parser) does not. A text
-/// holding one raw could be two different objects, so it is refused.
-fn check_line_breaks(text: &str) -> Result<(), YamlError> {
-    let mut line = 1;
-    let mut column = 1;
-    let mut document = 1;
-    let mut at_line_start = true;
-    for (i, c) in text.char_indices() {
-        if at_line_start && i > 0 && text.get(i..).is_some_and(|rest| rest.starts_with("---")) {
-            document += 1;
-        }
-        at_line_start = false;
-        match c {
-            '\n' => {
-                line += 1;
-                column = 1;
-                at_line_start = true;
-                continue;
+/// What kubectl does to the text before YAML sees it, and the characters YAML 1.1 and 1.2 split
+/// differently, checked line by line:
+/// - kubectl cuts the stream into documents at every line starting with `---`, and refuses
+///   such a line with anything but a comment after it (`--- {a: 1}`: "invalid Yaml document
+///   separator"); a YAML parser would read `---x` as text;
+/// - YAML 1.1 (go-yaml) breaks lines at NEL, LS and PS; YAML 1.2 (our parser) does not.
+///
+/// Either could make one text two different objects, so such a text is refused.
+fn check_text(text: &str) -> Result<(), YamlError> {
+    let mut separators = 0usize;
+    let mut leading_content = false;
+    for (n, line) in text.split('\n').enumerate() {
+        let line_no = n + 1;
+        let line = if n == 0 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            line
+        };
+        if let Some(rest) = line.strip_prefix("---") {
+            separators += 1;
+            let document = separators + usize::from(leading_content);
+            let after = rest.trim();
+            let refuse = |message: String| YamlError {
+                document,
+                line: Some(line_no),
+                column: Some(4),
+                message,
+            };
+            if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
+                return Err(refuse(format!(
+                    "`{}`: kubectl splits documents at this line, YAML readers do not; start the \
+                     line with something else, or write `---` alone",
+                    line.trim_end()
+                )));
             }
-            '\u{85}' | '\u{2028}' | '\u{2029}' => {
+            if !after.is_empty() && !after.starts_with('#') {
+                return Err(refuse(format!(
+                    "`---` followed by `{after}`: kubectl refuses a document separator with \
+                     anything but a comment after it; put `{after}` on the next line"
+                )));
+            }
+        } else if separators == 0 {
+            let t = line.trim();
+            leading_content |= !t.is_empty() && !t.starts_with('#') && !t.starts_with('%');
+        }
+        for (column, c) in line.chars().enumerate() {
+            if matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}') {
                 return Err(YamlError {
-                    document,
-                    line: Some(line),
-                    column: Some(column),
+                    document: (separators + usize::from(leading_content)).max(1),
+                    line: Some(line_no),
+                    column: Some(column + 1),
                     message: format!(
                         "a raw U+{:04X} character: YAML 1.1 readers (kubectl, Helm) take it for a \
                          line break, YAML 1.2 readers for text; write it as an escape (\"\\u{:04X}\") \
@@ -159,7 +188,6 @@ fn check_line_breaks(text: &str) -> Result<(), YamlError> {
                     ),
                 });
             }
-            _ => column += 1,
         }
     }
     Ok(())
@@ -1544,6 +1572,25 @@ mod tests {
                 Error(&["U+0085"]),
             ),
             (
+                "content after a document separator is refused",
+                "--- {a: 1}\n",
+                Error(&[
+                    "`---` followed by `{a: 1}`",
+                    "kubectl refuses",
+                    "line 1, column 4",
+                ]),
+            ),
+            (
+                "a separator glued to text is refused",
+                "a: 1\n---x: 2\n",
+                Error(&["`---x: 2`: kubectl splits documents at this line", "line 2"]),
+            ),
+            (
+                "a separator with a comment is fine",
+                "--- # the pod\na: 1\n",
+                Json(json!({"a": 1})),
+            ),
+            (
                 "an escaped line separator is fine",
                 "a: \"b\\u2028c\"\n",
                 Json(json!({"a": "b\u{2028}c"})),
@@ -1598,6 +1645,18 @@ mod tests {
                 6,
             ),
             ("a raw separator", "a: 1\n---\nb: \u{2029}\n", 2, 3),
+            (
+                "a comment before the first separator",
+                "# c\n---\nb: \u{2029}\n",
+                1,
+                3,
+            ),
+            (
+                "content after the third separator",
+                "a: 1\n---\n---\n--- x\n",
+                4,
+                4,
+            ),
         ] {
             let e = parse_stream(text).unwrap_err();
             assert_eq!((e.document, e.line), (document, Some(line)), "{name}: {e}");

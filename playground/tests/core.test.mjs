@@ -227,6 +227,8 @@ items:
       ['a key given twice', 'a: 1\nb: 2\na: 1\n', /"a" is given twice \(lines 1 and 3\)/],
       ['a raw line separator', 'a: b\u2028c: d\n', /U\+2028/],
       ['integers past 64 bits', 'a: 0x1FFFFFFFFFFFFFFFF\n', /does not fit in 64 bits/],
+      ['content after a document separator', '--- {a: 1}\n', /`---` followed by `\{a: 1\}`: kubectl refuses/],
+      ['a separator glued to text', 'a: 1\n---x: 2\n', /kubectl splits documents at this line/],
     ];
     let laughs = 'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
     for (let i = 1; i < 10; i++) laughs += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;

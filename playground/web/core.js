@@ -32,7 +32,8 @@ function yamlError(e, document) {
 // - tags !!str !!int !!bool !!null !!float !!map !!seq (and !!merge on `<<`); others refused;
 // - refused: a key given explicitly and by a merge (or by two merges) with different values,
 //   a key given twice, a key that is not a string once resolved (on:, 80:), NaN and infinity,
-//   integers JavaScript cannot hold exactly, raw NEL/LS/PS characters, excessive aliasing.
+//   integers JavaScript cannot hold exactly, raw NEL/LS/PS characters, excessive aliasing, and
+//   a `---` line with anything but a comment after it (kubectl refuses `--- {a: 1}`).
 
 const MAX_NODES = 1_000_000;
 const MAX_DEPTH = 200;
@@ -442,14 +443,37 @@ export function parseManifest(text) {
   const documents = [];
   const errors = [];
   const list = Array.isArray(docs) ? docs : [docs];
-  // YAML 1.1 (kubectl) breaks lines at NEL, LS and PS; YAML 1.2 parsers do not.
-  const breaks = new Map();
-  for (const m of text.matchAll(/[\u0085\u2028\u2029]/g)) {
+  // What kubectl does to the text before YAML sees it, and characters YAML 1.1 and 1.2 split
+  // differently: kubectl cuts documents at every line starting with `---` and refuses one with
+  // anything but a comment after it; YAML 1.1 (kubectl) breaks lines at NEL, LS and PS, YAML
+  // 1.2 parsers do not. Either could make one text two different objects: refused.
+  const docAt = (offset) => {
     let at = 0;
     list.forEach((doc, i) => {
-      if ((doc.range?.[0] ?? 0) <= m.index) at = i;
+      if ((doc.range?.[0] ?? 0) <= offset) at = i;
     });
-    if (!breaks.has(at)) breaks.set(at, m.index);
+    return at;
+  };
+  const breaks = new Map();
+  const refuse = (offset, message) => {
+    const at = docAt(offset);
+    if (!breaks.has(at)) breaks.set(at, { offset, message });
+  };
+  for (const m of text.matchAll(/^---(.*)$/gm)) {
+    const rest = m[1];
+    const after = rest.trim();
+    if (rest !== '' && !/^\s/.test(rest)) {
+      refuse(m.index + 3, `\`${m[0].trimEnd()}\`: kubectl splits documents at this line, YAML readers do not; start the line with something else, or write \`---\` alone`);
+    } else if (after !== '' && !after.startsWith('#')) {
+      refuse(m.index + 3, `\`---\` followed by \`${after}\`: kubectl refuses a document separator with anything but a comment after it; put \`${after}\` on the next line`);
+    }
+  }
+  for (const m of text.matchAll(/[\u0085\u2028\u2029]/g)) {
+    const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    refuse(
+      m.index,
+      `a raw U+${code} character: YAML 1.1 readers (kubectl, Helm) take it for a line break, YAML 1.2 readers for text; write it as an escape ("\\u${code}") inside a double-quoted string`,
+    );
   }
   list.forEach((doc, i) => {
     const number = i + 1;
@@ -457,15 +481,9 @@ export function parseManifest(text) {
     const line = lineCounter.linePos(start).line;
     let value = null;
     if (breaks.has(i)) {
-      const at = breaks.get(i);
-      const pos = lineCounter.linePos(at);
-      const code = text.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0');
-      errors.push({
-        line: pos.line,
-        col: pos.col,
-        message: `a raw U+${code} character: YAML 1.1 readers (kubectl, Helm) take it for a line break, YAML 1.2 readers for text; write it as an escape ("\\u${code}") inside a double-quoted string`,
-        document: number,
-      });
+      const { offset, message } = breaks.get(i);
+      const pos = lineCounter.linePos(offset);
+      errors.push({ line: pos.line, col: pos.col, message, document: number });
     } else if (doc.errors.length > 0) {
       for (const e of doc.errors) errors.push(yamlError(e, number));
     } else {
