@@ -42,15 +42,13 @@ pub fn parse_image(reference: &str) -> Result<ImageRef, String> {
         }
         None => (reference, None),
     };
-    let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
-    let (name, tag) = match name_tag[last_slash..].rfind(':') {
-        Some(i) => {
-            let split = last_slash + i;
-            let tag = &name_tag[split + 1..];
+    // A tag follows the last `:` of the last path segment (a registry port is not a tag).
+    let (name, tag) = match name_tag.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => {
             validate_tag(tag, false)?;
-            (&name_tag[..split], Some(tag.to_owned()))
+            (name, Some(tag.to_owned()))
         }
-        None => (name_tag, None),
+        _ => (name_tag, None),
     };
     let repository = normalise_name(name)?;
     Ok(ImageRef {
@@ -99,11 +97,8 @@ fn validate_domain(domain: &str) -> Result<(), String> {
     {
         return Err(format!("registry port {p:?} is not a number"));
     }
-    let ok = if host.starts_with('[') && host.ends_with(']') {
-        host.len() > 2
-            && host[1..host.len() - 1]
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':')
+    let ok = if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':')
     } else {
         !host.is_empty()
             && host.split('.').all(|label| {
@@ -244,12 +239,10 @@ impl ImagePattern {
                 digest.to_owned(),
             ));
         }
-        let last_slash = pattern.rfind('/').map_or(0, |i| i + 1);
-        if let Some(i) = pattern[last_slash..].rfind(':') {
-            let split = last_slash + i;
-            let tag = &pattern[split + 1..];
+        if let Some((name, tag)) = pattern.rsplit_once(':')
+            && !tag.contains('/')
+        {
             validate_tag(tag, true)?;
-            let name = &pattern[..split];
             if name.contains('*') {
                 return Err("`*` may only end the pattern (`/*`) or stand in the tag".into());
             }
@@ -308,8 +301,8 @@ fn glob_match(glob: &str, text: &str) -> bool {
         return rest.is_empty();
     };
     for part in middle {
-        match rest.find(part) {
-            Some(i) => rest = &rest[i + part.len()..],
+        match rest.split_once(part) {
+            Some((_, after)) => rest = after,
             None => return false,
         }
     }

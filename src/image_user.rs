@@ -1,4 +1,5 @@
-//! Image-user verification (CONTRACT §5, seed "Verifying Container UID").
+//! Image-user verification (README: Image-user verification; the platform's rule "verify the
+//! container UID").
 //!
 //! A container that must run as non-root but names no `runAsUser` runs as the image's
 //! configured `USER`. When that user is root (or a name the kubelet cannot verify), the pod

@@ -29,19 +29,19 @@ pub fn path_at(text: &str, offset: usize) -> String {
                 expecting_key = false;
             }
             b',' => match stack.last_mut() {
-                Some(Frame::Array(index)) => *index += 1,
+                Some(Frame::Array(index)) => *index = index.saturating_add(1),
                 Some(Frame::Object(_)) => expecting_key = true,
                 None => {}
             },
             b':' => expecting_key = false,
             b'"' => {
-                let start = i + 1;
+                let start = i.saturating_add(1);
                 let mut j = start;
                 while j < bytes.len() && bytes.get(j) != Some(&b'"') {
                     if bytes.get(j) == Some(&b'\\') {
-                        j += 1;
+                        j = j.saturating_add(1);
                     }
-                    j += 1;
+                    j = j.saturating_add(1);
                 }
                 if expecting_key && let Some(Frame::Object(key)) = stack.last_mut() {
                     *key = Some(
@@ -54,7 +54,7 @@ pub fn path_at(text: &str, offset: usize) -> String {
             }
             _ => {}
         }
-        i += 1;
+        i = i.saturating_add(1);
     }
     let mut path = String::new();
     for frame in &stack {
@@ -79,7 +79,7 @@ pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
         .take(line.saturating_sub(1))
         .map(str::len)
         .sum();
-    before + column.saturating_sub(1)
+    before.saturating_add(column.saturating_sub(1))
 }
 
 /// `path: error` for a serde_json error on `text` (just the error when the path is empty).

@@ -9,41 +9,39 @@
 //! thin: the waPC glue for Kubewarden (`wapc_glue`, wasm32 only), the offline checker (the
 //! `e2e-tests` crate, on wasmtime) and the playground (wasm-bindgen).
 
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+// The core flows one way, each module reading only those above it:
+// view → image → profile → settings → target → image_user → checks → verdict → mutate →
+// evaluate (a test asserts no module imports one that imports it back).
 pub mod checks;
 pub mod evaluate;
+pub mod image;
 pub mod image_user;
 pub mod json_path;
 pub mod mutate;
 pub mod profile;
 pub mod settings;
+pub mod target;
 pub mod verdict;
 pub mod view;
 
 #[cfg(all(target_arch = "wasm32", feature = "kubewarden"))]
 mod wapc_glue;
 
+pub use evaluate::compiled_settings;
 use settings::Settings;
-use std::sync::{Arc, Mutex};
 use verdict::Outcome;
-
-/// Settings compiled from the last settings bytes seen: Kubewarden sends the same settings
-/// with every request, so they are parsed and validated once.
-static SETTINGS_CACHE: Mutex<Option<(Vec<u8>, Arc<Settings>)>> = Mutex::new(None);
-
-/// Compiles settings, reusing the last compilation when the bytes are unchanged.
-pub fn compiled_settings(bytes: &[u8]) -> Result<Arc<Settings>, String> {
-    if let Ok(guard) = SETTINGS_CACHE.lock()
-        && let Some((cached, s)) = guard.as_ref()
-        && cached.as_slice() == bytes
-    {
-        return Ok(Arc::clone(s));
-    }
-    let s = Arc::new(Settings::from_json(bytes)?);
-    if let Ok(mut guard) = SETTINGS_CACHE.lock() {
-        *guard = Some((bytes.to_vec(), Arc::clone(&s)));
-    }
-    Ok(s)
-}
 
 /// Evaluates a Kubewarden `validate` payload (`{"request": …, "settings": …}`) in a runtime
 /// without an OCI capability (image-user lookups fail, as `imageUser.onLookupFailure` says).
@@ -53,30 +51,7 @@ pub fn evaluate(payload: &[u8]) -> Outcome {
 
 /// Evaluates a `validate` payload, reading image users through `lookup`.
 pub fn evaluate_with(payload: &[u8], lookup: &mut dyn image_user::ImageUserLookup) -> Outcome {
-    if let Some(out) = evaluate::evaluate_fast(payload, lookup) {
-        return out;
-    }
-    // The general path: raw objects for UPDATE comparison and mutation, and precise errors.
-    let payload = match evaluate::read_payload(payload) {
-        Ok(p) => p,
-        Err(e) => return Outcome::malformed(e),
-    };
-    let Some(request) = &payload.request else {
-        return Outcome::malformed("the payload has no `request`".to_owned());
-    };
-    let settings_bytes = payload.settings.map_or(&b"{}"[..], |s| s.get().as_bytes());
-    let settings = match compiled_settings(settings_bytes) {
-        Ok(s) => s,
-        Err(e) => {
-            return Outcome::reject(
-                format!(
-                    "security-context-policy: the policy's settings are invalid, so every request is rejected until they are fixed:\n{e}"
-                ),
-                Some(500),
-            );
-        }
-    };
-    evaluate::evaluate_request(request, &settings, lookup)
+    evaluate::evaluate_payload(payload, lookup)
 }
 
 /// The waPC `validate` entry point: returns Kubewarden's `ValidationResponse` JSON.

@@ -1,4 +1,4 @@
-//! Mutation (CONTRACT §4): fill in absent fields from the profile that applies, and give
+//! Mutation (README: Mutation): fill in absent fields from the profile that applies, and give
 //! read-only-root containers the platform's writable directories.
 //!
 //! The plan is made on the lean view; the edits are applied to the raw JSON of the object, so
@@ -6,10 +6,10 @@
 //! extension) comes back as it came in. A value that is present is never changed: if it
 //! violates the profile, the request is still rejected.
 
-use crate::evaluate::{Shape, select_profiles};
 use crate::profile::{IdRule, Profile};
 use crate::settings::Settings;
-use crate::view::{ContainerKind, ObjectMeta, PodSpec};
+use crate::target::{Shape, Target};
+use crate::view::ContainerKind;
 use serde_json::{Map, Value, json};
 
 /// A path segment in the object.
@@ -74,17 +74,12 @@ fn seccomp_value(p: &Profile) -> Option<&str> {
     types.iter().map(String::as_str).find(|t| *t != "Localhost")
 }
 
-/// Plans the edits for one pod template. `meta` and `pod` are the lean view of the object.
-pub fn plan(
-    shape: Shape,
-    settings: &Settings,
-    namespace: &str,
-    meta: &ObjectMeta<'_>,
-    pod: &PodSpec<'_>,
-) -> Vec<Edit> {
-    let base = template_path(shape);
+/// Plans the edits for one pod template, read into the lean view.
+pub fn plan(target: &Target<'_>, settings: &Settings) -> Vec<Edit> {
+    let pod = &target.spec;
+    let base = template_path(target.shape);
     let mut edits = Vec::new();
-    let (profiles, pod_profile) = select_profiles(settings, namespace, meta, pod);
+    let (profiles, pod_profile) = target.profiles(settings);
     let windows = pod.is_windows();
     let psc = pod.security_context.as_ref();
     let pod_sc_path =
@@ -255,8 +250,8 @@ pub fn plan(
                 if covered {
                     continue;
                 }
-                let name = match &volume_of[i] {
-                    Some(n) => n.clone(),
+                let name = match volume_of.get(i).cloned().flatten() {
+                    Some(n) => n,
                     None => {
                         let n = volume_name(&d.mount_path, &taken);
                         taken.push(n.clone());
@@ -268,7 +263,9 @@ pub fn plan(
                             join(&base, &[Seg::Key("volumes")]),
                             json!({"name": n, "emptyDir": empty_dir}),
                         ));
-                        volume_of[i] = Some(n.clone());
+                        if let Some(slot) = volume_of.get_mut(i) {
+                            *slot = Some(n.clone());
+                        }
                         n
                     }
                 };

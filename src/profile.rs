@@ -162,8 +162,8 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// The seed's standard security context, on the restricted floor.
-    pub fn seed_standard() -> Profile {
+    /// The platform's standard security context, on the restricted floor.
+    pub fn platform_standard() -> Profile {
         Profile {
             run_as_non_root: Some(true),
             run_as_user: Some(IdRule::Exact(1000)),

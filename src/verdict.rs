@@ -2,9 +2,9 @@
 //! reads (the rejection message, warnings, audit annotations) and for the structured rows the
 //! checker and the playground show.
 
-use crate::checks::{Action, Ctx, Severity, Subject, Violation};
-use crate::evaluate::Target;
-use crate::settings::Settings;
+use crate::checks::{Ctx, Severity, Subject, Violation};
+use crate::settings::{Action, Settings};
+use crate::target::Target;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -127,7 +127,7 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
     let mut end = max.saturating_sub('…'.len_utf8());
     while end > 0 && !s.is_char_boundary(end) {
-        end -= 1;
+        end = end.saturating_sub(1);
     }
     let mut out = s.get(..end).unwrap_or_default().to_owned();
     out.push('…');
@@ -147,8 +147,12 @@ fn exception_name(settings: &Settings, i: Option<usize>) -> Option<String> {
 }
 
 /// Turns the checks' findings into the outcome.
-pub fn render(t: &Target<'_>, ctx: &Ctx<'_, '_>, found: Vec<Violation>) -> Outcome {
-    let settings = ctx.settings;
+pub fn render(
+    t: &Target<'_>,
+    ctx: &Ctx<'_, '_>,
+    settings: &Settings,
+    found: Vec<Violation>,
+) -> Outcome {
     let prefix = t.shape.prefix();
 
     let pod_note = uncovered_note(ctx);
@@ -206,12 +210,14 @@ pub fn render(t: &Target<'_>, ctx: &Ctx<'_, '_>, found: Vec<Violation>) -> Outco
         },
         t.name
     );
-    if denials > 0 {
-        out.message = Some(rejection_message(&what, &rows[..denials]));
+    // Denials come first (sorted above).
+    let (denied, warned) = rows.split_at(denials.min(rows.len()));
+    if !denied.is_empty() {
+        out.message = Some(rejection_message(&what, denied));
     }
 
     // Warnings: warn-level findings, then the exceptions used.
-    let findings: Vec<String> = rows[denials..]
+    let findings: Vec<String> = warned
         .iter()
         .map(|r| {
             truncate(
@@ -256,7 +262,9 @@ pub fn render(t: &Target<'_>, ctx: &Ctx<'_, '_>, found: Vec<Violation>) -> Outco
 /// warn-level findings. Whatever is cut is counted in a last line.
 fn bound_warnings(findings: Vec<String>, exceptions: Vec<String>) -> Vec<String> {
     let total: usize = findings.iter().chain(&exceptions).map(String::len).sum();
-    if findings.len() + exceptions.len() <= MAX_WARNINGS && total <= MAX_WARNINGS_BYTES {
+    if findings.len().saturating_add(exceptions.len()) <= MAX_WARNINGS
+        && total <= MAX_WARNINGS_BYTES
+    {
         let mut all = findings;
         all.extend(exceptions);
         return all;
@@ -264,17 +272,17 @@ fn bound_warnings(findings: Vec<String>, exceptions: Vec<String>) -> Vec<String>
     // Room for up to two "… and N more" lines.
     const MORE_LINE: usize = 100;
     let mut slots = MAX_WARNINGS.saturating_sub(2);
-    let mut bytes = MAX_WARNINGS_BYTES.saturating_sub(2 * MORE_LINE);
+    let mut bytes = MAX_WARNINGS_BYTES.saturating_sub(MORE_LINE.saturating_mul(2));
     let mut take = |list: Vec<String>| {
         let mut kept = Vec::new();
         let mut cut = 0usize;
         for w in list {
             if slots > 0 && w.len() <= bytes {
-                slots -= 1;
-                bytes -= w.len();
+                slots = slots.saturating_sub(1);
+                bytes = bytes.saturating_sub(w.len());
                 kept.push(w);
             } else {
-                cut += 1;
+                cut = cut.saturating_add(1);
             }
         }
         (kept, cut)
@@ -369,8 +377,8 @@ fn rejection_message(what: &str, rows: &[Row]) -> String {
         }
         let _ = write!(line, " Fix: {}.", head.fix);
         let line = truncate(&line, 900);
-        if msg.len() + line.len() + RESERVE > MAX_MESSAGE_LEN {
-            let more = n - shown;
+        if msg.len().saturating_add(line.len()).saturating_add(RESERVE) > MAX_MESSAGE_LEN {
+            let more = n.saturating_sub(shown);
             let _ = write!(
                 msg,
                 "\n… and {more} more {}; fix the ones above, or run the offline checker for the full list.",
@@ -379,7 +387,7 @@ fn rejection_message(what: &str, rows: &[Row]) -> String {
             break;
         }
         msg.push_str(&line);
-        shown += members.len();
+        shown = shown.saturating_add(members.len());
     }
     msg
 }
@@ -394,7 +402,6 @@ fn uncovered_note(ctx: &Ctx<'_, '_>) -> Option<String> {
         .containers()
         .find_map(|c| ctx.profile_of(&c).exception)?;
     let name = ctx
-        .settings
         .exceptions
         .get(covering)
         .map(|e| e.name.as_str())
@@ -413,7 +420,7 @@ fn uncovered_note(ctx: &Ctx<'_, '_>) -> Option<String> {
 /// Each exception used, with what it covered.
 fn exceptions_used<'s>(ctx: &Ctx<'s, '_>) -> Vec<(&'s crate::settings::Exception, String)> {
     let mut out = Vec::new();
-    for (i, e) in ctx.settings.exceptions.iter().enumerate() {
+    for (i, e) in ctx.exceptions.iter().enumerate() {
         let names: Vec<String> = ctx
             .containers()
             .filter(|c| ctx.profile_of(c).exception == Some(i))

@@ -87,9 +87,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for AppArmorAnnotations<'a> {
                 while let Some(k) = m.next_key::<BorrowedStr<'a>>()? {
                     if let Some(container) = k.0.strip_prefix(APPARMOR_ANNOTATION_PREFIX) {
                         let container: Str<'a> = match &k.0 {
-                            Cow::Borrowed(s) => {
-                                Cow::Borrowed(&s[APPARMOR_ANNOTATION_PREFIX.len()..])
-                            }
+                            Cow::Borrowed(s) => Cow::Borrowed(
+                                s.strip_prefix(APPARMOR_ANNOTATION_PREFIX)
+                                    .unwrap_or_default(),
+                            ),
                             Cow::Owned(_) => Cow::Owned(container.to_owned()),
                         };
                         let v = m.next_value::<Option<BorrowedStr<'a>>>()?;

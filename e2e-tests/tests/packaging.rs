@@ -3,14 +3,15 @@
 //! - `artifacthub-pkg.yml` is exactly what `kwctl scaffold artifacthub` makes of
 //!   `policy-metadata.yml` and `questions-ui.yml` (the `createdAt` value aside);
 //! - every settings key the code accepts is in `questions-ui.yml` and in the README's settings
-//!   reference, and neither names a key the code does not accept. The keys are read from the
-//!   serde structs of `src/settings/mod.rs` and cross-checked through the built module: a
+//!   reference, and neither names a key the code does not accept. The keys are the list the
+//!   core exports (`settings::keys()`, read from its serde structs), cross-checked through the
+//!   built module: a
 //!   document with every key is valid, and misspelling any one of them is refused;
 //! - every `examples/kubewarden/` ClusterAdmissionPolicy parses, names the module and the rules
 //!   as the metadata does, names only real settings keys, and its settings are valid per the
 //!   module's `validate_settings`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use e2e_tests::artifacthub::{
@@ -56,122 +57,13 @@ fn crate_version() -> String {
 /// Settings key paths: `exceptions[].match.namespaces` (`[]` marks a list of objects).
 type Keys = BTreeSet<String>;
 
-struct RawStruct {
-    fields: Vec<(String, String)>,
-}
-
-fn camel_case(snake: &str) -> String {
-    let mut out = String::new();
-    let mut upper = false;
-    for c in snake.trim_end_matches('_').chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn quoted_after<'s>(text: &'s str, marker: &str) -> Option<&'s str> {
-    let start = text.find(marker)? + marker.len();
-    let rest = &text[start..];
-    Some(&rest[..rest.find('"')?])
-}
-
-/// The `Raw*` serde structs of `src/settings/mod.rs`: field key (after `rename` /
-/// `rename_all = "camelCase"`) and type, in order.
-fn raw_structs() -> BTreeMap<String, RawStruct> {
-    let src = root_file("src/settings/mod.rs");
-    let mut out = BTreeMap::new();
-    let mut attrs: Vec<String> = Vec::new();
-    let mut current: Option<(String, bool, RawStruct)> = None;
-    for line in src.lines() {
-        let t = line.trim();
-        if line == "}"
-            && let Some((name, _, s)) = current.take()
-        {
-            out.insert(name, s);
-            attrs.clear();
-            continue;
-        }
-        if let Some((_, camel, s)) = current.as_mut() {
-            if t.starts_with("#[") {
-                attrs.push(t.to_owned());
-                continue;
-            }
-            if let Some((field, ty)) = t.trim_start_matches("pub ").split_once(": ")
-                && field.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-            {
-                let all = attrs.join(" ");
-                let key = match quoted_after(&all, "rename = \"") {
-                    Some(k) => k.to_owned(),
-                    None if *camel => camel_case(field),
-                    None => field.to_owned(),
-                };
-                s.fields
-                    .push((key, ty.trim_end_matches(',').trim().to_owned()));
-                attrs.clear();
-            }
-            continue;
-        }
-        if t.starts_with("#[") {
-            attrs.push(t.to_owned());
-            continue;
-        }
-        if let Some(rest) = t
-            .strip_prefix("struct ")
-            .or_else(|| t.strip_prefix("pub struct "))
-            && let Some(name) = rest.strip_suffix(" {")
-            && name.starts_with("Raw")
-        {
-            let camel = attrs.join(" ").contains("rename_all = \"camelCase\"");
-            current = Some((name.to_owned(), camel, RawStruct { fields: Vec::new() }));
-            attrs.clear();
-            continue;
-        }
-        if !t.is_empty() {
-            attrs.clear();
-        }
-    }
-    out
-}
-
-fn expand(structs: &BTreeMap<String, RawStruct>, name: &str, prefix: &str, keys: &mut Keys) {
-    let s = structs
-        .get(name)
-        .unwrap_or_else(|| panic!("struct {name} not found in src/settings/mod.rs"));
-    for (key, ty) in &s.fields {
-        let path = format!("{prefix}{key}");
-        keys.insert(path.clone());
-        let nested = ty
-            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-            .find(|word| word.starts_with("Raw") && structs.contains_key(*word));
-        if let Some(nested) = nested {
-            let child = if ty.contains("Vec<") {
-                format!("{path}[].")
-            } else {
-                format!("{path}.")
-            };
-            expand(structs, nested, &child, keys);
-        }
-    }
-}
-
-/// Every settings key the code accepts.
+/// Every settings key the code accepts, as the core exports it (read from its serde structs).
 fn code_keys() -> Keys {
-    let structs = raw_structs();
-    let root = structs.get("RawSettings").expect("RawSettings");
+    let keys: Keys = security_context_policy::settings::keys().into_iter().collect();
     assert!(
-        root.fields.len() >= 7,
-        "the settings parser found too few top-level keys: {:?}",
-        root.fields
+        keys.len() > 40,
+        "the core exports too few settings keys: {keys:?}"
     );
-    let mut keys = Keys::new();
-    expand(&structs, "RawSettings", "", &mut keys);
     keys
 }
 
@@ -452,7 +344,7 @@ fn questions_ui_asks_for_every_settings_key_and_no_other() {
     let unknown: Vec<&String> = asked.difference(&code).collect();
     assert!(
         missing.is_empty() && unknown.is_empty(),
-        "questions-ui.yml is out of step with src/settings/mod.rs\n  not asked: {missing:?}\n  not settings keys: {unknown:?}"
+        "questions-ui.yml is out of step with the settings keys the code exports\n  not asked: {missing:?}\n  not settings keys: {unknown:?}"
     );
 }
 
@@ -561,7 +453,7 @@ fn readme_settings_reference_documents_every_key_and_no_other() {
     let unknown: Vec<&String> = documented.difference(&code).collect();
     assert!(
         missing.is_empty() && unknown.is_empty(),
-        "README.md's settings reference is out of step with src/settings/mod.rs\n  not documented: {missing:?}\n  not settings keys: {unknown:?}"
+        "README.md's settings reference is out of step with the settings keys the code exports\n  not documented: {missing:?}\n  not settings keys: {unknown:?}"
     );
 }
 

@@ -12,6 +12,9 @@ use crate::profile::{Fields, Level};
 pub const ID: &str = "allowPrivilegeEscalation";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: true,
+    floor: Some(Level::Restricted),
+    pss: Some(super::PSS_VERSION),
     summary: "every container must set allowPrivilegeEscalation: false",
     run,
 };

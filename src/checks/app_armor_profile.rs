@@ -11,6 +11,9 @@ use crate::view::APPARMOR_ANNOTATION_PREFIX;
 pub const ID: &str = "appArmorProfile";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Baseline),
+    pss: Some(super::PSS_VERSION),
     summary: "baseline: AppArmor profile must be RuntimeDefault or Localhost",
     run,
 };

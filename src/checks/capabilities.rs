@@ -5,7 +5,7 @@
 //! - A container may add only what `securityContext.capabilities.add` lists (default nothing).
 //!
 //! The floor's rules are the upstream checks `capabilities_baseline` and
-//! `capabilities_restricted`. Seed, Common Issues: "Operation not permitted" → "Add required
+//! `capabilities_restricted`. Common issues (README): "Operation not permitted" → "Add required
 //! capability to capabilities.add".
 
 use super::{Check, Ctx, Violation};
@@ -13,6 +13,9 @@ use super::{Check, Ctx, Violation};
 pub const ID: &str = "capabilities";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: true,
+    floor: None,
+    pss: None,
     summary: "containers must drop the profile's capabilities (default ALL) and add only those it allows (default none)",
     run,
 };

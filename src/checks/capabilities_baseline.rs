@@ -10,6 +10,9 @@ use crate::profile::Level;
 pub const ID: &str = "capabilities_baseline";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Baseline),
+    pss: Some(super::PSS_VERSION),
     summary: "baseline: capabilities.add only from the runtime's default set",
     run,
 };

@@ -9,6 +9,9 @@ use crate::profile::{Fields, Level};
 pub const ID: &str = "capabilities_restricted";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Restricted),
+    pss: Some(super::PSS_VERSION),
     summary: "restricted: drop ALL, add only NET_BIND_SERVICE",
     run,
 };

@@ -12,6 +12,9 @@ use super::{Check, Ctx, Violation};
 pub const ID: &str = "consistency";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: true,
+    floor: None,
+    pss: None,
     summary: "runAsNonRoot: true with runAsUser: 0 is refused by the kubelet; root user with a non-root group warns of a Helm deep-merge leak",
     run,
 };

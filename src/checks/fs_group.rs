@@ -2,13 +2,16 @@
 //! `podSecurityContext.fsGroup` (default 1000); absent fails. Judged against an exception only
 //! when that exception covers every container of the pod.
 //!
-//! Seed, Common Issues: "fsGroup permission errors" → "Match fsGroup to the container GID".
+//! Common issues (README): "fsGroup permission errors" → "Match fsGroup to the container GID".
 
 use super::{Check, Ctx, Violation};
 
 pub const ID: &str = "fsGroup";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: true,
+    floor: None,
+    pss: None,
     summary: "the pod's fsGroup must be the profile's GID (default 1000)",
     run,
 };

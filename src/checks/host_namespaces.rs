@@ -7,6 +7,9 @@ use crate::profile::Level;
 pub const ID: &str = "hostNamespaces";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Baseline),
+    pss: Some(super::PSS_VERSION),
     summary: "baseline: hostNetwork, hostPID and hostIPC must not be true",
     run,
 };

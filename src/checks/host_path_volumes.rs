@@ -7,6 +7,9 @@ use crate::profile::Level;
 pub const ID: &str = "hostPathVolumes";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Baseline),
+    pss: Some(super::PSS_VERSION),
     summary: "baseline: no hostPath volumes",
     run,
 };

@@ -9,6 +9,9 @@ use crate::view::Handler;
 pub const ID: &str = "hostProbesAndHostLifecycle";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Baseline),
+    pss: Some(super::PSS_VERSION),
     summary: "baseline: probes and lifecycle handlers must not set host",
     run,
 };

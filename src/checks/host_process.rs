@@ -8,6 +8,9 @@ use crate::profile::Level;
 pub const ID: &str = "hostProcess";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Baseline),
+    pss: Some(super::PSS_VERSION),
     summary: "baseline: windowsOptions.hostProcess must not be true",
     run,
 };

@@ -10,6 +10,9 @@ use crate::image_user::{ImageUserKind, classify, relies_on_image_user};
 pub const ID: &str = "imageUser";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: true,
+    floor: None,
+    pss: None,
     summary: "with imageUser.verify: an image a non-root container relies on must name a numeric non-root USER",
     run,
 };
@@ -18,7 +21,7 @@ pub const ROOT_ERROR: &str =
     "CreateContainerConfigError: container has runAsNonRoot and image will run as root";
 
 fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
-    if !ctx.settings.image_user.verify || ctx.pod.is_windows() {
+    if !ctx.image_user.verify || ctx.pod.is_windows() {
         return;
     }
     let pod_sc = ctx.pod_sc();
@@ -37,7 +40,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
                     .found(format!("{}: the image's configured user could not be read ({e})", quote(image)))
                     .required("an image whose USER is a numeric non-root UID, or runAsUser set")
                     .fix("set runAsUser explicitly (the UID verified for this image), so the policy need not read the image");
-                if ctx.settings.image_user.deny_on_lookup_failure { b.push(out) } else { b.warning().push(out) }
+                if ctx.image_user.deny_on_lookup_failure { b.push(out) } else { b.warning().push(out) }
             }
             Some(Ok(user)) => match classify(user) {
                 ImageUserKind::Root => ctx
@@ -59,7 +62,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
                         ctx.on_container(ID, &c, p, field)
                             .found(format!("{} runs as UID {uid}", quote(image)))
                             .required(format!("the profile's runAsUser {rule}"))
-                            .fix(format!("set runAsUser: {uid} explicitly if that UID is intended, and give the service an exception with it; the seed's rule: verify the container UID before setting security contexts"))
+                            .fix(format!("set runAsUser: {uid} explicitly if that UID is intended, and give the service an exception with it; the platform's rule: verify the container UID before setting security contexts"))
                             .warning()
                             .push(out);
                     }

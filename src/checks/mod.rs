@@ -9,8 +9,8 @@
 //! Where a standard check and a Pod Security Standard floor check concern the same field they
 //! share the ID, and one file holds both rules (e.g. `runAsNonRoot`).
 
-use crate::profile::Profile;
-use crate::settings::Settings;
+use crate::profile::{Level, Profile};
+use crate::settings::{Exception, ImageUser};
 use crate::view::{ContainerRef, ObjectMeta, PodSpec};
 
 pub mod allow_privilege_escalation;
@@ -42,32 +42,22 @@ pub mod supplemental_groups;
 pub mod sysctls;
 pub mod windows_pods;
 
-/// What `enforcement` does with a check's violations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Deny,
-    Warn,
-    Off,
-}
-
-impl Action {
-    pub fn parse(s: &str) -> Option<Action> {
-        match s {
-            "deny" => Some(Action::Deny),
-            "warn" => Some(Action::Warn),
-            "off" => Some(Action::Off),
-            _ => None,
-        }
-    }
-}
-
-/// One registered check.
+/// One registered check: what it is (its ID, where it comes from) and how it runs.
 pub struct Check {
     pub id: &'static str,
+    /// Whether it enforces the platform's standard profile.
+    pub standard: bool,
+    /// The Pod Security Standard level whose floor it enforces, if any.
+    pub floor: Option<Level>,
+    /// The Pod Security Standards version whose rule it follows (floor checks).
+    pub pss: Option<&'static str>,
     /// One line for the docs and the playground.
     pub summary: &'static str,
     pub run: fn(&Ctx<'_, '_>, &mut Vec<Violation>),
 }
+
+/// The Pod Security Standards version the floor follows.
+pub const PSS_VERSION: &str = "v1.37";
 
 /// Every check, standard first, then the Pod Security Standard floor (baseline, restricted).
 pub const REGISTRY: &[Check] = &[
@@ -101,40 +91,9 @@ pub const REGISTRY: &[Check] = &[
     proc_mount_restricted::CHECK,
 ];
 
-/// The check IDs, in registry order.
-pub const IDS: &[&str] = &[
-    run_as_non_root::ID,
-    run_as_user::ID,
-    run_as_group::ID,
-    fs_group::ID,
-    supplemental_groups::ID,
-    seccomp_profile::ID,
-    allow_privilege_escalation::ID,
-    read_only_root_filesystem::ID,
-    capabilities::ID,
-    consistency::ID,
-    image_user::ID,
-    windows_pods::ID,
-    host_process::ID,
-    host_namespaces::ID,
-    privileged::ID,
-    capabilities_baseline::ID,
-    host_path_volumes::ID,
-    host_ports::ID,
-    host_probes_and_host_lifecycle::ID,
-    app_armor_profile::ID,
-    se_linux_options::ID,
-    proc_mount::ID,
-    seccomp_profile_baseline::ID,
-    sysctls::ID,
-    restricted_volumes::ID,
-    seccomp_profile_restricted::ID,
-    capabilities_restricted::ID,
-    proc_mount_restricted::ID,
-];
-
-pub fn index_of(id: &str) -> Option<usize> {
-    IDS.iter().position(|i| *i == id)
+/// The check IDs, in registry order: derived from the registry, never listed twice.
+pub fn ids() -> Vec<&'static str> {
+    REGISTRY.iter().map(|c| c.id).collect()
 }
 
 /// What a violation is about: the pod as a whole, or one container.
@@ -185,7 +144,10 @@ pub struct Violation {
 pub struct Ctx<'p, 'a> {
     pub pod: &'p PodSpec<'a>,
     pub meta: &'p ObjectMeta<'a>,
-    pub settings: &'p Settings,
+    /// The settings' exceptions (the profiles carry their index).
+    pub exceptions: &'p [Exception],
+    /// `imageUser` settings.
+    pub image_user: &'p ImageUser,
     /// The profile of each container, by visiting ordinal.
     pub container_profiles: Vec<&'p Profile>,
     /// The profile for pod-level fields (the exception only when it covers every container).

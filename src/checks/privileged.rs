@@ -8,6 +8,9 @@ use crate::profile::{Fields, Level};
 pub const ID: &str = "privileged";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Baseline),
+    pss: Some(super::PSS_VERSION),
     summary: "containers must not set privileged: true",
     run,
 };

@@ -1,6 +1,6 @@
 //! `procMount` (Pod Security Standard, baseline): containers must keep the default /proc
 //! masks (`procMount` unset or `Default`). Pods in a user namespace (`hostUsers: false`) may
-//! set `Unmasked` at baseline (v1.34+); restricted forbids it always (`procMount_restricted`).
+//! set `Unmasked` at baseline (since v1.35); restricted forbids it always (`procMount_restricted`).
 
 use super::{Check, Ctx, Violation, quote};
 use crate::profile::Level;
@@ -8,6 +8,9 @@ use crate::profile::Level;
 pub const ID: &str = "procMount";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Baseline),
+    pss: Some(super::PSS_VERSION),
     summary: "baseline: procMount must be unset or Default (unless hostUsers: false)",
     run,
 };

@@ -8,6 +8,9 @@ use crate::profile::Level;
 pub const ID: &str = "procMount_restricted";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Restricted),
+    pss: Some(super::PSS_VERSION),
     summary: "restricted: procMount must be unset or Default, user namespace or not",
     run,
 };

@@ -1,7 +1,7 @@
 //! `readOnlyRootFilesystem`: with `securityContext.readOnlyRootFilesystem: true` (the default)
 //! every container must set it to `true`; absent fails. Standard only.
 //!
-//! Seed, Common Issues: "Permission denied writing to filesystem" → "Add emptyDir volume for
+//! Common issues (README): "Permission denied writing to filesystem" → "Add emptyDir volume for
 //! writable paths" (seed, Writable Directories: /tmp, /home/appuser/.cache).
 
 use super::{Check, Ctx, Violation};
@@ -9,6 +9,9 @@ use super::{Check, Ctx, Violation};
 pub const ID: &str = "readOnlyRootFilesystem";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: true,
+    floor: None,
+    pss: None,
     summary: "every container must set readOnlyRootFilesystem: true",
     run,
 };

@@ -9,6 +9,9 @@ use crate::profile::Level;
 pub const ID: &str = "restrictedVolumes";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Restricted),
+    pss: Some(super::PSS_VERSION),
     summary: "restricted: only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes",
     run,
 };

@@ -8,6 +8,9 @@ use crate::profile::Profile;
 pub const ID: &str = "runAsGroup";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: true,
+    floor: None,
+    pss: None,
     summary: "the effective runAsGroup must be the profile's GID (default 1000)",
     run,
 };

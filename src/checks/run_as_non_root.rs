@@ -6,7 +6,7 @@
 //!   container that sets nothing needs the pod to set `true`. Relaxed for pods with
 //!   `hostUsers: false` (user namespaces), and by an exception that names `runAsNonRoot`.
 //!
-//! Seed, Common Issues: `CreateContainerConfigError: runAsNonRoot` when the image runs as root.
+//! Common issues (README): `CreateContainerConfigError: runAsNonRoot` when the image runs as root.
 
 use super::{Check, Ctx, Scope, Violation, demand, judge_inheritable};
 use crate::profile::{Fields, Level, Profile};
@@ -14,6 +14,9 @@ use crate::profile::{Fields, Level, Profile};
 pub const ID: &str = "runAsNonRoot";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: true,
+    floor: Some(Level::Restricted),
+    pss: Some(super::PSS_VERSION),
     summary: "containers must run with runAsNonRoot: true (pod or container level)",
     run,
 };

@@ -11,6 +11,9 @@ use crate::profile::{Fields, Level, Profile};
 pub const ID: &str = "runAsUser";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: true,
+    floor: Some(Level::Restricted),
+    pss: Some(super::PSS_VERSION),
     summary: "the effective runAsUser must be the profile's UID (default 1000), never 0 at restricted",
     run,
 };

@@ -9,6 +9,9 @@ use crate::view::SeLinuxOptions;
 pub const ID: &str = "seLinuxOptions";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Baseline),
+    pss: Some(super::PSS_VERSION),
     summary: "baseline: SELinux type from the container types only; no custom user or role",
     run,
 };

@@ -10,6 +10,9 @@ use crate::profile::Profile;
 pub const ID: &str = "seccompProfile";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: true,
+    floor: None,
+    pss: None,
     summary: "the effective seccompProfile.type must be one the profile accepts (default RuntimeDefault)",
     run,
 };

@@ -9,6 +9,9 @@ use crate::profile::{Fields, Level, Profile};
 pub const ID: &str = "seccompProfile_baseline";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Baseline),
+    pss: Some(super::PSS_VERSION),
     summary: "baseline: seccompProfile.type must not be Unconfined",
     run,
 };

@@ -10,6 +10,9 @@ use crate::profile::{Fields, Level, Profile};
 pub const ID: &str = "seccompProfile_restricted";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: false,
+    floor: Some(Level::Restricted),
+    pss: Some(super::PSS_VERSION),
     summary: "restricted: seccompProfile.type must be RuntimeDefault or Localhost, set on the pod or every container",
     run,
 };

@@ -10,6 +10,9 @@ use super::{Check, Ctx, Violation};
 pub const ID: &str = "supplementalGroups";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: true,
+    floor: None,
+    pss: None,
     summary: "every supplemental group of the pod must satisfy the profile (default: no root group 0)",
     run,
 };

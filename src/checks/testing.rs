@@ -1,8 +1,8 @@
 //! Test support: run one check on a pod spec under some settings.
 
 use super::{Check, Violation};
-use crate::evaluate::select_profiles;
 use crate::settings::Settings;
+use crate::target::select_profiles;
 use crate::view::{ObjectMeta, PodSpec};
 
 /// A named table case: settings, pod spec, and the field paths expected to be flagged.
@@ -74,7 +74,8 @@ fn run_full(
     let ctx = super::Ctx {
         pod: &spec,
         meta: &meta,
-        settings: &s,
+        exceptions: &s.exceptions,
+        image_user: &s.image_user,
         container_profiles,
         pod_profile,
         image_users: &image_users,
@@ -132,7 +133,7 @@ pub fn floor(level: &str) -> serde_json::Value {
     serde_json::json!({"podSecurityStandard": level, "podSecurityContext": {}, "securityContext": {}})
 }
 
-/// The seed's standard (empty settings).
+/// The platform's standard (empty settings).
 pub fn standard() -> serde_json::Value {
     serde_json::json!({})
 }

@@ -14,6 +14,9 @@ use crate::profile::{Fields, Profile};
 pub const ID: &str = "windowsPods";
 pub const CHECK: Check = Check {
     id: ID,
+    standard: true,
+    floor: None,
+    pss: None,
     summary: "a Windows pod needs one exception covering all its containers that names no Linux-only field",
     run,
 };
@@ -79,7 +82,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Vec<Violation>) {
     let exception = ctx
         .pod_profile
         .exception
-        .and_then(|i| ctx.settings.exceptions.get(i));
+        .and_then(|i| ctx.exceptions.get(i));
     let bad = contradictions(ctx.pod_profile);
     let required = if let Some(e) = exception {
         if !bad.is_empty() {
