@@ -16,6 +16,7 @@ import {
   parseFieldPath,
   parseManifest,
   parseMapping,
+  toYaml,
 } from '../web/core.js';
 import { playground, repo } from './harness.mjs';
 
@@ -243,6 +244,20 @@ items:
       assert.equal(errors.length, 1, `${name}: ${JSON.stringify(errors)}`);
       assert.match(errors[0].message, message, name);
     }
+  });
+});
+
+describe('YAML written back', () => {
+  it('writes the mutated object so that kubectl reads it back unchanged', () => {
+    const value = {
+      metadata: { labels: { a: 'yes', b: 'on', c: '1_000', d: '0o17', e: '<<', f: 'y', g: '0777', h: '~', i: '', j: 'a: b', k: 'x\ny' }, annotations: { '<<': 'x', on: 'y', 80: 'z' } },
+      spec: { args: ['0777', 'Off', '.inf', '-0b101', '0b-101', 12, 1.5, true, null], empty: {}, none: [] },
+    };
+    const text = toYaml(value);
+    const { documents, errors } = parseManifest(text);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(documents[0].value, value);
+    for (const line of ['a: "yes"', 'e: "<<"', '"<<": x', '"on": "y"']) assert.ok(text.includes(line), `${line} in\n${text}`);
   });
 });
 

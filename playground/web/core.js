@@ -1,7 +1,7 @@
 // The playground's logic without the page: YAML in, the policy core's verdicts out.
 // The page (main.js) renders what this returns; the tests call it through the page.
 
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, stringify } from 'yaml';
+import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
 import * as wasm from '../pkg/playground.js';
 
 /** The wasm-bindgen glue, once initialised: `await init(urlOrBytes)` before anything else. */
@@ -613,9 +613,20 @@ export function mutationEnabled(settings) {
   return settings?.mutation?.enabled === true;
 }
 
-/** An object as YAML, for the diff. */
+/**
+ * An object as YAML, for the diff: kubectl reads it back as the same object. A string YAML 1.1
+ * would read as something else (`yes`, `on`, `1_000`, `0o17`, `~`, a `<<` key …) is quoted.
+ */
 export function toYaml(value) {
-  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+  const doc = new Document(value, { aliasDuplicateObjects: false });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && (node.value === '<<' || resolvePlain(node.value).kind !== 'str')) {
+        node.type = 'QUOTE_DOUBLE';
+      }
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }
 
 /**
