@@ -247,6 +247,137 @@ items:
   });
 });
 
+/** xorshift32: every run checks the same generated documents. */
+function rng(state) {
+  return {
+    next() {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return state >>> 0;
+    },
+    below(n) {
+      return this.next() % n;
+    },
+    chance(percent) {
+      return this.next() % 100 < percent;
+    },
+  };
+}
+
+const KEYS = ['alpha', 'beta', 'gamma', 'image', 'name', 'runAsUser', 'privileged', 'k1', 'x-y', 'a_b'];
+const TRICKY = ['yes', 'no', 'on', 'off', 'y', '0777', '0x1F', '1_000', '1e3', '~', 'null', '', '<<', '.inf', '1:00', 'a: b', '#c', "'", '"', '\\'];
+
+/** One document with anchors, aliases and non-conflicting `<<` merges, and its value by construction. */
+function generate(r) {
+  const anchors = [];
+  const open = new Set();
+  let next = 0;
+  const defs = [];
+  const scalar = () => {
+    switch (r.below(6)) {
+      case 0: {
+        const n = r.below(200000) - 100000;
+        return [String(n), n];
+      }
+      case 1:
+        return r.chance(50) ? ['true', true] : ['~', null];
+      case 2: {
+        const n = r.below(1000) + 0.5;
+        return [String(n), n];
+      }
+      case 3: {
+        let w = '';
+        for (let i = 0; i < 3 + r.below(5); i++) w += String.fromCharCode(97 + r.below(26));
+        return ['yes', 'off', 'true', 'false', 'null'].includes(w) ? ['word', 'word'] : [w, w];
+      }
+      default: {
+        let t = '';
+        for (let i = 0; i < r.below(3); i++) t += TRICKY[r.below(TRICKY.length)] + (r.chance(30) ? ' ' : '');
+        return [r.chance(50) ? `'${t.replace(/'/g, "''")}'` : JSON.stringify(t), t];
+      }
+    }
+  };
+  const node = (depth) => {
+    const usable = anchors.filter(([name]) => !open.has(name));
+    if (usable.length && r.chance(30)) {
+      const [name, value] = usable[r.below(usable.length)];
+      return [`*${name}`, value];
+    }
+    const name = r.chance(35) ? (anchors.length && r.chance(10) ? anchors[r.below(anchors.length)][0] : `a${++next}`) : null;
+    if (name) open.add(name);
+    let text;
+    let value;
+    const kind = depth >= 4 ? 9 : r.below(10);
+    if (kind <= 2) {
+      const entries = [];
+      value = {};
+      if (defs.length && r.chance(40)) {
+        const d = r.below(defs.length);
+        Object.assign(value, defs[d]);
+        entries.push(`<<: ${r.chance(70) ? `*d${d}` : `[*d${d}]`}`);
+      }
+      for (let i = 0; i < r.below(4); i++) {
+        const key = KEYS[r.below(KEYS.length)];
+        if (Object.hasOwn(value, key)) continue;
+        const [t, v] = node(depth + 1);
+        entries.push(`${key}: ${t}`);
+        value[key] = v;
+      }
+      text = `{${entries.join(', ')}}`;
+    } else if (kind <= 4) {
+      const items = [];
+      value = [];
+      for (let i = 0; i < r.below(4); i++) {
+        const [t, v] = node(depth + 1);
+        items.push(t);
+        value.push(v);
+      }
+      text = `[${items.join(', ')}]`;
+    } else {
+      [text, value] = scalar();
+    }
+    if (!name) return [text, value];
+    open.delete(name);
+    const at = anchors.findIndex(([n]) => n === name);
+    if (at >= 0) anchors.splice(at, 1);
+    anchors.push([name, value]);
+    return [`&${name} ${text}`, value];
+  };
+  let text = 'defs:\n';
+  for (let d = 0; d < 1 + r.below(3); d++) {
+    const map = {};
+    const parts = [];
+    for (let i = 0; i < 1 + r.below(3); i++) {
+      const key = KEYS[r.below(KEYS.length)];
+      if (Object.hasOwn(map, key)) continue;
+      const [t, v] = scalar();
+      map[key] = v;
+      parts.push(`${key}: ${t}`);
+    }
+    defs.push(map);
+    text += `- &d${d} {${parts.join(', ')}}\n`;
+  }
+  const [body, value] = node(0);
+  return [`${text}body: ${body}\n`, { defs, body: value }];
+}
+
+describe('generated documents', () => {
+  it('read as they were built: anchors, aliases, redefinitions and merges', () => {
+    const r = rng(0x2026c0de);
+    let merges = 0;
+    for (let i = 0; i < 3000; i++) {
+      const [text, expected] = generate(r);
+      merges += text.split('<<:').length - 1;
+      const { documents, errors } = parseManifest(text);
+      assert.deepEqual(errors, [], `case ${i}\n${text}`);
+      assert.deepEqual(documents[0].value, expected, `case ${i}\n${text}`);
+      assert.deepEqual(parseManifest(toYaml(expected)).documents[0].value, expected, `case ${i}: toYaml\n${text}`);
+    }
+    assert.ok(merges > 500, `${merges} merges`);
+  });
+});
+
 describe('YAML written back', () => {
   it('writes the mutated object so that kubectl reads it back unchanged', () => {
     const value = {
