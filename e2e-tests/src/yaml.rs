@@ -33,6 +33,9 @@
 //!   ordinary characters to YAML 1.2 (escape them in a double-quoted string instead);
 //! - a line starting with `---` followed by anything but a comment: kubectl cuts documents at
 //!   such lines before YAML parsing, and refuses `--- {a: 1}`.
+//!
+//! [`to_yaml`] writes JSON back as YAML that this module, kubectl and Helm read as the same
+//! value (serde_norway's emitter writes `yes`, `on` or a `<<` key plain).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -88,7 +91,18 @@ pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument>, YamlError> {
     let mut docs = Vec::new();
     let mut composer: Option<Composer> = None;
     let mut started = 0usize;
-    for event in Parser::new_from_str(text) {
+    // Every event but a few consumes input: a parser that stops advancing is an error, not a
+    // hang (saphyr-parser has had such bugs on malformed flow collections).
+    let budget = text.len().saturating_mul(4).saturating_add(64);
+    for (n, event) in Parser::new_from_str(text).enumerate() {
+        if n > budget {
+            return Err(YamlError {
+                document: started.max(1),
+                line: None,
+                column: None,
+                message: "the YAML parser stopped advancing; simplify the document".to_owned(),
+            });
+        }
         let document = if composer.is_some() {
             started
         } else {
