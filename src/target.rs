@@ -6,7 +6,7 @@
 
 use crate::image::parse_image;
 use crate::profile::Profile;
-use crate::settings::Settings;
+use crate::settings::{Candidate, Requester, Settings};
 use crate::view::{ObjectMeta, PodSpec, Str, Template};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -41,6 +41,8 @@ pub struct Request<'a, O, P> {
     pub name: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub sub_resource: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub user_info: Option<UserInfo<'a>>,
     #[serde(default = "none")]
     pub object: Option<O>,
     #[serde(default = "none")]
@@ -56,6 +58,15 @@ pub type ViewPayload<'a> = Payload<'a, Template<'a>, IgnoredAny>;
 /// The general path's payload: objects kept as raw JSON.
 pub type RawPayload<'a> = Payload<'a, &'a RawValue, &'a RawValue>;
 pub type RawRequest<'a> = Request<'a, &'a RawValue, &'a RawValue>;
+
+/// Who sends the request, as the API server authenticated them.
+#[derive(Deserialize, Default)]
+pub struct UserInfo<'a> {
+    #[serde(borrow, default)]
+    pub username: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub groups: Option<Vec<Str<'a>>>,
+}
 
 #[derive(Deserialize, Default)]
 pub struct Gvk<'a> {
@@ -158,6 +169,10 @@ pub struct Target<'a> {
     /// Metadata of the pod template (labels for exceptions, AppArmor annotations).
     pub template_meta: ObjectMeta<'a>,
     pub spec: PodSpec<'a>,
+    /// The requesting user (`userInfo.username`; empty when the request names none).
+    pub username: String,
+    /// The requesting user's groups (`userInfo.groups`).
+    pub groups: Vec<String>,
 }
 
 impl<'a> Target<'a> {
@@ -192,6 +207,7 @@ impl<'a> Target<'a> {
             .map(str::to_owned)
             .or_else(|| own_meta.generate_name.as_deref().map(|g| format!("{g}*")))
             .unwrap_or_else(|| "(unnamed)".to_owned());
+        let user = req.user_info.as_ref();
         Ok(Target {
             shape,
             kind: req.kind_name().to_owned(),
@@ -199,12 +215,34 @@ impl<'a> Target<'a> {
             name,
             template_meta,
             spec,
+            username: user
+                .and_then(|u| u.username.as_deref())
+                .unwrap_or("")
+                .to_owned(),
+            groups: user
+                .and_then(|u| u.groups.as_ref())
+                .map(|g| g.iter().map(|s| s.to_string()).collect())
+                .unwrap_or_default(),
         })
+    }
+
+    /// Who sends the request.
+    pub fn requester(&self) -> Requester<'_> {
+        Requester {
+            username: &self.username,
+            groups: &self.groups,
+        }
     }
 
     /// Selects the profile of each container and of the pod-level fields.
     pub fn profiles<'s>(&self, settings: &'s Settings) -> (Vec<&'s Profile>, &'s Profile) {
-        select_profiles(settings, &self.namespace, &self.template_meta, &self.spec)
+        select_profiles(
+            settings,
+            &self.namespace,
+            &self.template_meta,
+            &self.spec,
+            self.requester(),
+        )
     }
 }
 
@@ -277,6 +315,7 @@ pub fn select_profiles<'s>(
     namespace: &str,
     meta: &ObjectMeta<'_>,
     pod: &PodSpec<'_>,
+    requester: Requester<'_>,
 ) -> (Vec<&'s Profile>, &'s Profile) {
     if settings.exceptions.is_empty() {
         return (
@@ -293,10 +332,17 @@ pub fn select_profiles<'s>(
             .image
             .as_deref()
             .and_then(|i| parse_image(i).ok());
+        let candidate = Candidate {
+            namespace,
+            labels,
+            image: image.as_ref(),
+            kind: c.kind,
+            requester,
+        };
         let hit = settings
             .exceptions
             .iter()
-            .position(|e| e.matches(namespace, labels, image.as_ref()));
+            .position(|e| e.matches(&candidate));
         chosen.push(hit);
     }
     let profiles = chosen

@@ -5,6 +5,7 @@
 use crate::checks::{Ctx, Severity, Subject, Violation};
 use crate::settings::{Action, Settings};
 use crate::target::Target;
+use crate::view::ContainerKind;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -236,16 +237,26 @@ pub fn render(
         .collect();
     let mut used = Vec::new();
     for (e, covered) in exceptions_used(ctx) {
+        // Who answers for it comes before the reason, so that a cut keeps it.
+        let owner = e.accountability();
+        let who = owner
+            .as_deref()
+            .map(|o| format!(" ({o})"))
+            .unwrap_or_default();
         used.push(truncate(
-            &format!("exception {:?} applied to {covered}: {}", e.name, e.reason),
+            &format!(
+                "exception {:?}{who} applied to {covered}: {}",
+                e.name, e.reason
+            ),
             MAX_WARNING_LEN,
         ));
         // The name comes first, so that a cut keeps it; names are bounded by settings validation.
+        let who = owner.map(|o| format!("; {o}")).unwrap_or_default();
         out.audit_annotations.insert(
             e.audit_key.clone(),
             truncate(
                 &format!(
-                    "exception: {}; reason: {}; applied to {covered}",
+                    "exception: {}{who}; reason: {}; applied to {covered}",
                     e.name, e.reason
                 ),
                 MAX_AUDIT_VALUE_LEN,
@@ -313,6 +324,9 @@ fn bound_warnings(findings: Vec<String>, exceptions: Vec<String>) -> Vec<String>
     out
 }
 
+/// Appended to a rejection that concerns an ephemeral container.
+pub const DEBUG_HINT: &str = "\nDebugging a running pod? An ephemeral container (kubectl debug) is judged like any other container; the platform team can let a group attach debug containers with a break-glass exception (match.groups, match.containerTypes: [ephemeralContainers]): see \"Debugging a running pod\" in the policy's README.";
+
 fn rejection_message(what: &str, rows: &[Row]) -> String {
     let n = rows.len();
     let mut msg = format!(
@@ -347,7 +361,12 @@ fn rejection_message(what: &str, rows: &[Row]) -> String {
             }
         }
     }
-    const RESERVE: usize = 160;
+    // A rejected ephemeral container is someone debugging: say where the way to allow it is.
+    let debug_hint = rows
+        .iter()
+        .any(|r| r.container.starts_with(ContainerKind::Ephemeral.noun()))
+        .then_some(DEBUG_HINT);
+    let reserve = 160usize.saturating_add(debug_hint.map_or(0, str::len));
     let mut shown = 0;
     for (head, members) in &groups {
         // Long lists are cut: the line is bounded anyway.
@@ -377,7 +396,7 @@ fn rejection_message(what: &str, rows: &[Row]) -> String {
         }
         let _ = write!(line, " Fix: {}.", head.fix);
         let line = truncate(&line, 900);
-        if msg.len().saturating_add(line.len()).saturating_add(RESERVE) > MAX_MESSAGE_LEN {
+        if msg.len().saturating_add(line.len()).saturating_add(reserve) > MAX_MESSAGE_LEN {
             let more = n.saturating_sub(shown);
             let _ = write!(
                 msg,
@@ -388,6 +407,9 @@ fn rejection_message(what: &str, rows: &[Row]) -> String {
         }
         msg.push_str(&line);
         shown = shown.saturating_add(members.len());
+    }
+    if let Some(hint) = debug_hint {
+        msg.push_str(hint);
     }
     msg
 }

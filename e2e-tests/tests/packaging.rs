@@ -113,7 +113,9 @@ enforcement: {readOnlyRootFilesystem: warn}
 exceptions:
   - name: postgresql
     reason: postgres user, needs write access
-    match: {namespaces: [data], images: [postgres], labels: {app.kubernetes.io/name: postgresql}}
+    owner: data-platform
+    ticket: OPS-42
+    match: {namespaces: [data], images: [postgres], labels: {app.kubernetes.io/name: postgresql}, users: [alice], groups: [dba], containerTypes: [containers, initContainers]}
     podSecurityContext:
       runAsNonRoot: true
       runAsUser: 999

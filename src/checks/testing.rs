@@ -59,7 +59,8 @@ fn run_full(
     let pod_text = pod.to_string();
     let meta: ObjectMeta = serde_json::from_str(&meta_text).expect("meta");
     let spec: PodSpec = serde_json::from_str(&pod_text).expect("pod spec");
-    let (container_profiles, pod_profile) = select_profiles(&s, ns, &meta, &spec);
+    let (container_profiles, pod_profile) =
+        select_profiles(&s, ns, &meta, &spec, Default::default());
     let mut lookup = crate::image_user::TableLookup(
         users
             .iter()

@@ -3,12 +3,14 @@
 
 use super::names::{is_dns_label, validate_label};
 use super::rules::{
-    MAX_EXCEPTION_NAME, audit_keys, check_mount_path, check_profile, is_quantity, root_grants,
+    MAX_EXCEPTION_NAME, audit_keys, check_accountability, check_mount_path, check_profile,
+    check_subject, is_quantity, root_grants,
 };
 use super::schema::{RawPodSecurityContext, RawSecurityContext, RawSettings};
 use super::{Action, Errors, Exception, ImageUser, Mutation, Settings, WritableDirectory};
 use crate::image::ImagePattern;
 use crate::profile::{Fields, Level, Profile};
+use crate::view::ContainerKind;
 use std::collections::BTreeMap;
 
 pub(super) fn describe_parse_error(text: &str, e: &serde_json::Error) -> String {
@@ -148,8 +150,31 @@ pub(super) fn compile(raw: RawSettings, checks: &[&'static str]) -> Result<Setti
         let namespaces = m.namespaces.unwrap_or_default();
         let image_patterns = m.images.unwrap_or_default();
         let label_map = m.labels.unwrap_or_default();
-        if namespaces.is_empty() && image_patterns.is_empty() && label_map.is_empty() {
-            errors.push(format!("{label}: `match` is empty; give namespaces, images or labels (an empty match would cover every pod)"));
+        let users = m.users.unwrap_or_default();
+        let groups = m.groups.unwrap_or_default();
+        if namespaces.is_empty()
+            && image_patterns.is_empty()
+            && label_map.is_empty()
+            && users.is_empty()
+            && groups.is_empty()
+        {
+            errors.push(format!("{label}: `match` is empty; give namespaces, images, labels, users or groups (an empty match would cover every pod; containerTypes alone would cover every such container)"));
+        }
+        for (field, list) in [("users", &users), ("groups", &groups)] {
+            for (j, who) in list.iter().enumerate() {
+                if let Err(e) = check_subject(who) {
+                    errors.push(format!("{label}: match.{field}[{j}]: {who:?} {e}"));
+                }
+            }
+        }
+        let mut container_types = Vec::new();
+        for (j, t) in m.container_types.unwrap_or_default().iter().enumerate() {
+            match container_kind(t) {
+                Some(k) => container_types.push(k),
+                None => errors.push(format!(
+                    "{label}: match.containerTypes[{j}]: {t:?} is not one of initContainers, containers, ephemeralContainers"
+                )),
+            }
         }
         for (j, ns) in namespaces.iter().enumerate() {
             if !is_dns_label(ns) {
@@ -199,13 +224,16 @@ pub(super) fn compile(raw: RawSettings, checks: &[&'static str]) -> Result<Setti
 
         // Labels and image names are chosen by whoever writes the pod: an exception that
         // relaxes anything must also be bound to namespaces, which only the cluster's admins
-        // hand out.
-        if namespaces.is_empty() && (!profile.relaxes.is_empty() || exc_level < level) {
-            let grants = root_grants(
-                &raw_exc.pod_security_context,
-                &raw_exc.security_context,
-                exc_level,
-            );
+        // hand out, or to the users or groups who send the request (authenticated by the API
+        // server). One that grants root needs namespaces in any case.
+        let grants = root_grants(
+            &raw_exc.pod_security_context,
+            &raw_exc.security_context,
+            exc_level,
+        );
+        let by_requester = !users.is_empty() || !groups.is_empty();
+        let relaxes = !profile.relaxes.is_empty() || exc_level < level;
+        if namespaces.is_empty() && relaxes && (!grants.is_empty() || !by_requester) {
             let mut named = profile.relaxes.names();
             let floor = format!("podSecurityStandard: {}", exc_level.as_str());
             if exc_level < level {
@@ -216,19 +244,40 @@ pub(super) fn compile(raw: RawSettings, checks: &[&'static str]) -> Result<Setti
             } else {
                 format!(" and grants root ({})", grants.join(", "))
             };
+            let rule = if by_requester {
+                "an exception that grants root must list the namespaces it applies to, even when it matches users or groups"
+            } else {
+                "labels and image names are chosen by whoever writes the pod, so they alone cannot be a security boundary: every exception that relaxes anything must also list the namespaces it applies to (or the users or groups who may use it)"
+            };
             errors.push(format!(
-                "{label}: relaxes the standard ({}){root} but has no match.namespaces; labels and image names are chosen by whoever writes the pod, so they alone cannot be a security boundary: every exception that relaxes anything must also list the namespaces it applies to",
+                "{label}: relaxes the standard ({}){root} but has no match.namespaces; {rule}",
                 named.join(", ")
             ));
+        }
+
+        // An empty owner or ticket is one left out (a form sends "" for an empty field).
+        let owner = raw_exc.owner.filter(|v| !v.trim().is_empty());
+        let ticket = raw_exc.ticket.filter(|v| !v.trim().is_empty());
+        for (field, value) in [("owner", &owner), ("ticket", &ticket)] {
+            if let Some(v) = value
+                && let Err(e) = check_accountability(v)
+            {
+                errors.push(format!("{label}: {field}: {v:?} {e}"));
+            }
         }
 
         exceptions.push(Exception {
             audit_key: String::new(),
             name: name.unwrap_or_default(),
             reason: reason.unwrap_or_default(),
+            owner,
+            ticket,
             namespaces,
             images,
             labels,
+            users,
+            groups,
+            container_types,
             profile,
         });
     }
@@ -365,4 +414,15 @@ fn apply_container_block(p: &mut Profile, b: &RawSecurityContext, mark: bool) {
         Fields::CAPS_ADD,
         mark,
     );
+}
+
+/// A `match.containerTypes` entry, as the pod spec names the list.
+fn container_kind(name: &str) -> Option<ContainerKind> {
+    [
+        ContainerKind::Init,
+        ContainerKind::Regular,
+        ContainerKind::Ephemeral,
+    ]
+    .into_iter()
+    .find(|k| k.field() == name)
 }

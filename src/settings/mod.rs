@@ -16,6 +16,7 @@ pub use schema::keys;
 
 use crate::image::{ImagePattern, ImageRef};
 use crate::profile::Profile;
+use crate::view::ContainerKind;
 
 /// What `enforcement` does with a check's violations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,35 +37,74 @@ impl Action {
     }
 }
 
-/// One exception of the platform's overrides table: who it covers, why, and the profile it grants.
+/// One exception of the platform's overrides table: who it covers, why, and the profile it
+/// grants.
 #[derive(Debug, Clone)]
 pub struct Exception {
     pub name: String,
     pub reason: String,
+    /// Who answers for it (a team or a person), shown next to the reason.
+    pub owner: Option<String>,
+    /// The ticket or change that approved it (a URL or an identifier).
+    pub ticket: Option<String>,
     /// The key of the audit annotation that records this exception's use: unique among the
     /// settings' exceptions, and a valid annotation key once the webhook prefixes it.
     pub audit_key: String,
     pub namespaces: Vec<String>,
     pub images: Vec<ImagePattern>,
     pub labels: Vec<(String, String)>,
+    /// The requesting user must be one of these (exact usernames).
+    pub users: Vec<String>,
+    /// The requesting user must be in one of these groups.
+    pub groups: Vec<String>,
+    /// The kinds of container covered (all when empty).
+    pub container_types: Vec<ContainerKind>,
     pub profile: Profile,
+}
+
+/// Who sends the request: `userInfo.username` and `userInfo.groups`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Requester<'r> {
+    pub username: &'r str,
+    pub groups: &'r [String],
+}
+
+/// What an exception's `match` is held against for one container.
+pub struct Candidate<'c> {
+    pub namespace: &'c str,
+    pub labels: &'c crate::view::Labels<'c>,
+    pub image: Option<&'c ImageRef>,
+    pub kind: ContainerKind,
+    pub requester: Requester<'c>,
 }
 
 impl Exception {
     /// Whether this exception covers a container: every criterion given must hold.
-    pub fn matches(
-        &self,
-        namespace: &str,
-        labels: &crate::view::Labels<'_>,
-        image: Option<&ImageRef>,
-    ) -> bool {
-        (self.namespaces.is_empty() || self.namespaces.iter().any(|n| n == namespace))
+    pub fn matches(&self, c: &Candidate<'_>) -> bool {
+        (self.namespaces.is_empty() || self.namespaces.iter().any(|n| n == c.namespace))
+            && (self.container_types.is_empty() || self.container_types.contains(&c.kind))
+            && (self.users.is_empty() || self.users.iter().any(|u| u == c.requester.username))
+            && (self.groups.is_empty()
+                || c.requester
+                    .groups
+                    .iter()
+                    .any(|g| self.groups.iter().any(|want| want == g)))
             && (self.images.is_empty()
-                || image.is_some_and(|i| self.images.iter().any(|p| p.matches(i))))
+                || c.image
+                    .is_some_and(|i| self.images.iter().any(|p| p.matches(i))))
             && self
                 .labels
                 .iter()
-                .all(|(k, v)| labels.get(k) == Some(v.as_str()))
+                .all(|(k, v)| c.labels.get(k) == Some(v.as_str()))
+    }
+
+    /// `owner: …, ticket: …` for messages, when the exception names them.
+    pub fn accountability(&self) -> Option<String> {
+        let parts: Vec<String> = [("owner", &self.owner), ("ticket", &self.ticket)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
     }
 }
 

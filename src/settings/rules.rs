@@ -190,6 +190,48 @@ pub(super) fn root_grants(
     out
 }
 
+/// Groups and users that stand for everybody: an exception granted to them would be granted to
+/// anyone who can reach the API server.
+pub const EVERYBODY: &[&str] = &[
+    "system:authenticated",
+    "system:unauthenticated",
+    "system:anonymous",
+];
+
+/// A `match.users` or `match.groups` entry: an exact name, compared as the API server
+/// authenticated it. No patterns: a `*` would be read literally and never match, or be
+/// mistaken for "anyone" by the reader.
+pub(super) fn check_subject(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("is empty; name a user or group exactly".to_owned());
+    }
+    if name.trim() != name {
+        return Err("has leading or trailing spaces; names are compared exactly".to_owned());
+    }
+    if name.contains(['*', '?']) {
+        return Err("looks like a pattern; users and groups are exact names (service accounts as system:serviceaccount:<namespace>:<name>)".to_owned());
+    }
+    if EVERYBODY.contains(&name) {
+        return Err("stands for everybody who can reach the API server; an exception cannot be granted to it".to_owned());
+    }
+    Ok(())
+}
+
+/// An exception's `owner` or `ticket`: one line, short enough to travel in warnings and audit
+/// annotations.
+pub(super) fn check_accountability(value: &str) -> Result<(), String> {
+    if value.contains(['\n', '\r']) {
+        return Err("spans several lines; write it on one line".to_owned());
+    }
+    if value.chars().count() > 200 {
+        return Err(
+            "is longer than 200 characters; it is shown in every warning the exception produces"
+                .to_owned(),
+        );
+    }
+    Ok(())
+}
+
 /// The longest exception name: audit annotations carry it whole.
 pub const MAX_EXCEPTION_NAME: usize = 253;
 

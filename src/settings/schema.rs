@@ -87,10 +87,14 @@ pub(super) struct RawException {
     pub(super) security_context: Option<RawSecurityContext>,
     #[serde(default)]
     pub(super) pod_security_standard: Option<String>,
+    #[serde(default)]
+    pub(super) owner: Option<String>,
+    #[serde(default)]
+    pub(super) ticket: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(super) struct RawMatch {
     #[serde(default)]
     pub(super) namespaces: Option<Vec<String>>,
@@ -98,6 +102,12 @@ pub(super) struct RawMatch {
     pub(super) images: Option<Vec<String>>,
     #[serde(default)]
     pub(super) labels: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub(super) users: Option<Vec<String>>,
+    #[serde(default)]
+    pub(super) groups: Option<Vec<String>>,
+    #[serde(default)]
+    pub(super) container_types: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -78,6 +78,18 @@ fn valid_settings() {
                 "securityContext": {"readOnlyRootFilesystem": false}}]}),
         ),
         (
+            "break-glass debugging for a group",
+            json!({"exceptions": [{"name": "break-glass-debug", "reason": "SRE on-call debugging",
+                "owner": "platform-sre", "ticket": "https://tickets.example.com/OPS-1234",
+                "match": {"groups": ["platform-sre"], "containerTypes": ["ephemeralContainers"]},
+                "securityContext": {"readOnlyRootFilesystem": false}}]}),
+        ),
+        (
+            "a service account by its full username",
+            json!({"exceptions": [{"name": "ci", "reason": "CI debug", "match": {"users": ["system:serviceaccount:ci:runner"]},
+                "securityContext": {"readOnlyRootFilesystem": false}}]}),
+        ),
+        (
             "root group allowed in a namespace",
             json!({"exceptions": [{"name": "legacy", "reason": "shares files with group root", "match": {"namespaces": ["legacy"]}, "podSecurityContext": {"supplementalGroups": {"min": 0}}}]}),
         ),
