@@ -340,9 +340,15 @@ pub fn select_profiles<'s>(
             requester,
         };
         let hit = settings
-            .exceptions
-            .iter()
-            .position(|e| e.matches(&candidate));
+            .exception_index
+            .candidates(namespace, image.as_ref())
+            .into_iter()
+            .find(|&i| {
+                settings
+                    .exceptions
+                    .get(i)
+                    .is_some_and(|e| e.matches(&candidate))
+            });
         chosen.push(hit);
     }
     let profiles = chosen

@@ -295,6 +295,7 @@ pub(super) fn compile(raw: RawSettings, checks: &[&'static str]) -> Result<Setti
     if errors.0.is_empty() {
         Ok(Settings {
             standard,
+            exception_index: super::ExceptionIndex::new(&exceptions),
             exceptions,
             enforcement,
             mutation,

@@ -7,10 +7,12 @@
 //! - `names`: Kubernetes names and quantities.
 
 mod compile;
+mod index;
 mod names;
 mod rules;
 mod schema;
 
+pub use index::ExceptionIndex;
 pub use rules::{CAPABILITIES, MAX_EXCEPTION_NAME, SECCOMP_TYPES};
 pub use schema::keys;
 
@@ -113,6 +115,8 @@ impl Exception {
 pub struct Settings {
     pub standard: Profile,
     pub exceptions: Vec<Exception>,
+    /// The exceptions by namespace and image repository, for profile selection.
+    pub exception_index: ExceptionIndex,
     /// The actions `enforcement` sets, by check ID; every other check denies.
     pub enforcement: Vec<(&'static str, Action)>,
     pub mutation: Mutation,
@@ -146,6 +150,7 @@ impl Default for Settings {
         Settings {
             standard: Profile::platform_standard(),
             exceptions: Vec::new(),
+            exception_index: ExceptionIndex::default(),
             enforcement: Vec::new(),
             mutation: Mutation::default(),
             image_user: ImageUser::default(),
