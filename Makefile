@@ -157,8 +157,7 @@ clean:
 # Benchmarks: native and wasm evaluation, instantiation, module size.
 BENCH_INPUTS := target/bench-inputs
 bench: wasm
-	python3 e2e-tests/benches/make_requests.py $(BENCH_INPUTS)
-	SCP_BENCH_INPUTS=$(CURDIR)/$(BENCH_INPUTS) $(CARGO) bench -p e2e-tests --bench policy
+	$(KUBEWARDEN_ENV) $(CARGO) bench -p e2e-tests --bench policy
 
 # The typical Deployment against a policy-server on 127.0.0.1 serving this policy and, where
 # UPSTREAM_MODULES_DIR provides them, the upstream user-group-psp and capabilities-psp policies,
@@ -169,7 +168,7 @@ BENCH_SERVER_REQUESTS    ?= 6000
 BENCH_SERVER_SECONDS     ?= 60
 BENCH_SERVER_CONNECTIONS ?= 4
 bench-server: wasm
-	python3 e2e-tests/benches/make_requests.py $(BENCH_INPUTS)
+	$(CARGO) run --quiet -p e2e-tests --bin bench-inputs -- $(BENCH_INPUTS)
 	$(CARGO) build -p e2e-tests --bin bench-server
 	$(KUBEWARDEN_ENV) $(TARGET_DIR)/debug/bench-server --inputs $(BENCH_INPUTS) \
 	  --requests $(BENCH_SERVER_REQUESTS) --seconds $(BENCH_SERVER_SECONDS) \

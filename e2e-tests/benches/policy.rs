@@ -1,79 +1,62 @@
-//! Benchmarks of CONTRACT §8 / issue "Fast and unbreakable": evaluation per request, natively
-//! and inside wasmtime through the waPC ABI (one instance reused, as policy-server does), module
-//! instantiation, and the module's size.
+//! Benchmarks (BENCHMARKS.md): evaluation per request, natively and inside wasmtime through the
+//! waPC ABI (one instance reused, as policy-server does), with 0, 50 and 500 exceptions,
+//! the recognition of settings already compiled, module instantiation, and the module's size.
 //!
-//! Run with `make bench` (it builds the module and the reference inputs first). Inputs come from
-//! `benches/make_requests.py` (the shared reference requests) in `$SCP_BENCH_INPUTS`
-//! (default `target/bench-inputs`).
+//! Run with `make bench` (it builds the module first). The inputs are built by
+//! `e2e_tests::bench_inputs`.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use e2e_tests::bench_inputs::{big_pod, exceptions, payload, rejected_pod, typical_deployment};
 use e2e_tests::{PolicyModule, policy_path, repo_root};
-use serde_json::{Value, json};
+use serde_json::json;
 
 struct Input {
     name: &'static str,
     payload: Vec<u8>,
 }
 
-fn inputs_dir() -> PathBuf {
-    std::env::var_os("SCP_BENCH_INPUTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/bench-inputs"))
-}
-
-fn request(file: &str) -> Value {
-    let path = inputs_dir().join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run `make bench`, which generates the inputs)",
-            path.display()
-        )
-    });
-    serde_json::from_str(&text).expect("request JSON")
-}
-
-/// Settings with 50 namespace-scoped exceptions, none of which covers the typical Deployment
-/// (every exception is tried for every container: the worst case).
-fn fifty_exceptions() -> Value {
-    let exceptions: Vec<Value> = (0..50)
-        .map(|i| {
-            json!({
-                "name": format!("team-{i}"), "reason": "benchmark",
-                "match": {"namespaces": [format!("team-{i}")], "images": [format!("registry.matih.io/team-{i}/*"), format!("docker.io/library/svc{i}")], "labels": {"app.kubernetes.io/part-of": format!("team-{i}")}},
-                "podSecurityContext": {"runAsUser": 2000 + i, "runAsGroup": 2000 + i, "fsGroup": 2000 + i},
-                "securityContext": {"readOnlyRootFilesystem": false}
-            })
-        })
-        .collect();
-    json!({"exceptions": exceptions})
-}
-
 fn inputs() -> Vec<Input> {
-    let payload = |req: Value, settings: Value| {
-        json!({"request": req, "settings": settings})
-            .to_string()
-            .into_bytes()
-    };
+    let deployment = typical_deployment();
+    let none = json!({});
+    // A kind the policy does not judge: the answer costs reading the request and recognising
+    // the settings, nothing else.
+    let mut config_map = deployment.clone();
+    config_map["kind"] = json!({"group": "", "version": "v1", "kind": "ConfigMap"});
     vec![
         Input {
             name: "deployment-typical",
-            payload: payload(request("deployment-typical.json"), json!({})),
+            payload: payload(&deployment, &none),
         },
         Input {
             name: "pod-100-containers",
-            payload: payload(request("pod-100-containers.json"), json!({})),
+            payload: payload(&big_pod(100), &none),
         },
         Input {
             name: "pod-100-rejected",
-            payload: payload(request("pod-100-rejected.json"), json!({})),
+            payload: payload(&rejected_pod(100), &none),
         },
         Input {
             name: "deployment-50-exceptions",
-            payload: payload(request("deployment-typical.json"), fifty_exceptions()),
+            payload: payload(&deployment, &exceptions(50, false)),
+        },
+        Input {
+            name: "deployment-500-exceptions",
+            payload: payload(&deployment, &exceptions(500, false)),
+        },
+        Input {
+            name: "deployment-500-exceptions-last-covers",
+            payload: payload(&deployment, &exceptions(500, true)),
+        },
+        Input {
+            name: "settings-recognition-none",
+            payload: payload(&config_map, &none),
+        },
+        Input {
+            name: "settings-recognition-500",
+            payload: payload(&config_map, &exceptions(500, false)),
         },
     ]
 }
@@ -138,6 +121,52 @@ fn benches(c: &mut Criterion) {
         });
     }
     wasm.finish();
+
+    // The upstream Kubewarden PSP policies on the same host and inputs, where provided
+    // (`UPSTREAM_MODULES_DIR`), with the settings of their side-by-side comparison.
+    match std::env::var_os("UPSTREAM_MODULES_DIR") {
+        None => println!("UPSTREAM_MODULES_DIR not set: no upstream modules in this run"),
+        Some(dir) => {
+            let dir = std::path::PathBuf::from(dir);
+            let upstream = [
+                (
+                    "user-group-psp",
+                    json!({"run_as_user": {"rule": "MustRunAsNonRoot"}, "run_as_group": {"rule": "RunAsAny"}, "supplemental_groups": {"rule": "RunAsAny"}}),
+                ),
+                ("capabilities-psp", json!({})),
+            ];
+            let mut group = c.benchmark_group("upstream-wasm-wapc");
+            for (name, settings) in upstream {
+                let path = dir.join(format!("{name}.wasm"));
+                let module = match PolicyModule::from_file(&path) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        println!("{}: {e}: skipped", path.display());
+                        continue;
+                    }
+                };
+                let host = module.instantiate().expect("instantiate upstream");
+                for (input, request) in [
+                    ("deployment-typical", typical_deployment()),
+                    ("pod-100-containers", big_pod(100)),
+                ] {
+                    let body = payload(&request, &settings);
+                    let answer = host.call("validate", &body).expect("upstream validate");
+                    println!(
+                        "{name} {input}: {}",
+                        String::from_utf8_lossy(&answer)
+                            .chars()
+                            .take(120)
+                            .collect::<String>()
+                    );
+                    group.bench_function(format!("{name}/{input}"), |b| {
+                        b.iter(|| host.call("validate", black_box(&body)).expect("validate"))
+                    });
+                }
+            }
+            group.finish();
+        }
+    }
 
     let mut inst = c.benchmark_group("instantiate");
     inst.sample_size(20)

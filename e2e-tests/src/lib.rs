@@ -10,6 +10,7 @@
 //! `annotated-policy.wasm` at the repository root, built by `make wasm`.
 
 pub mod artifacthub;
+pub mod bench_inputs;
 pub mod host;
 pub mod input;
 pub mod kubewarden;
