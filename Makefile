@@ -62,7 +62,8 @@ wasm-target:
 	fi
 
 # policy.wasm: the release build of the crate at the root.
-# annotated-policy.wasm: policy.wasm + policy-metadata.yml + README.md, like `kwctl annotate`.
+# annotated-policy.wasm: policy.wasm + policy-metadata.yml + docs/usage.md, like `kwctl annotate`
+# (the usage text `kwctl inspect` shows; the README and the rest of docs/ stay out of the module).
 wasm: wasm-target
 	$(CARGO) build --release --target $(WASM_TARGET) --lib -p security-context-policy
 	cp $(WASM_BUILD) policy.wasm
@@ -72,16 +73,16 @@ wasm: wasm-target
 	  echo "note: wasm-opt (Debian package binaryen) not found: policy.wasm is not post-optimised (larger, same behaviour)"; \
 	fi
 	$(CARGO) run --quiet -p e2e-tests --bin annotate -- \
-	  --wasm policy.wasm --metadata policy-metadata.yml --usage README.md --output annotated-policy.wasm
+	  --wasm policy.wasm --metadata policy-metadata.yml --usage docs/usage.md --output annotated-policy.wasm
 	@ls -l policy.wasm annotated-policy.wasm
 
 # policy-wasi.wasm: the WASI command build (wasi/, Kubewarden's executionMode: wasi).
-# annotated-policy-wasi.wasm: policy-wasi.wasm + policy-metadata-wasi.yml + README.md.
+# annotated-policy-wasi.wasm: policy-wasi.wasm + policy-metadata-wasi.yml + docs/usage.md.
 wasi: wasm-target
 	$(CARGO) build --release --target $(WASM_TARGET) -p security-context-policy-wasi
 	cp $(WASI_BUILD) policy-wasi.wasm
 	$(CARGO) run --quiet -p e2e-tests --bin annotate -- \
-	  --wasm policy-wasi.wasm --metadata policy-metadata-wasi.yml --usage README.md --output annotated-policy-wasi.wasm
+	  --wasm policy-wasi.wasm --metadata policy-metadata-wasi.yml --usage docs/usage.md --output annotated-policy-wasi.wasm
 	@ls -l policy-wasi.wasm annotated-policy-wasi.wasm
 
 # artifacthub-pkg.yml is generated, as `kwctl scaffold artifacthub` would, from policy-metadata.yml

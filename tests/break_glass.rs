@@ -1,5 +1,5 @@
-//! The README's break-glass recipe with the exact requests `kubectl debug` sends, natively
-//! (the same cases run through the built module in e2e-tests).
+//! The break-glass recipe (docs/exceptions.md) with the exact requests `kubectl debug` sends,
+//! natively (the same cases run through the built module in e2e-tests).
 
 #![allow(
     clippy::unwrap_used,
@@ -16,7 +16,7 @@ use serde_json::Value;
 
 #[test]
 fn readme_recipe_with_kubectl_debug_requests() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../docs/exceptions.md");
     let debug: Value =
         serde_json::from_str(include_str!("../e2e-tests/testdata/kubectl-debug.json")).unwrap();
     let settings: Value = serde_norway::from_str(break_glass::readme_block(

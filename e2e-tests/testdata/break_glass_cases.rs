@@ -18,12 +18,12 @@ pub struct Case {
     pub warning: Option<&'static str>,
 }
 
-/// The fenced block that follows `marker` in the README.
+/// The fenced block that follows `marker` in the page (docs/exceptions.md).
 pub fn readme_block<'r>(readme: &'r str, marker: &str) -> &'r str {
     let after = readme
         .split_once(marker)
         .map(|(_, a)| a)
-        .unwrap_or_else(|| panic!("README has no {marker}"));
+        .unwrap_or_else(|| panic!("the page has no {marker}"));
     let body = after
         .split_once("```")
         .and_then(|(_, b)| b.split_once('\n'))

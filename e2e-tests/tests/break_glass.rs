@@ -1,7 +1,8 @@
-//! The README's break-glass recipe ("Debugging a running pod") through the built module: its
-//! very settings block and `kubectl debug` command, with the exact ephemeral containers kubectl
-//! sends for each profile (`testdata/kubectl-debug.json`), from a member of the group and from
-//! someone outside it. The core runs the same cases natively (`tests/break_glass.rs`).
+//! The break-glass recipe (docs/exceptions.md, "Debugging a running pod") through the built
+//! module: its very settings block and `kubectl debug` command, with the exact ephemeral
+//! containers kubectl sends for each profile (`testdata/kubectl-debug.json`), from a member of
+//! the group and from someone outside it. The core runs the same cases natively
+//! (`tests/break_glass.rs`).
 
 use e2e_tests::input::parse_settings;
 use e2e_tests::{repo_root, test_host};
@@ -12,21 +13,22 @@ mod break_glass;
 
 #[test]
 fn readme_recipe_with_kubectl_debug_requests_through_the_module() {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README.md");
+    let readme = std::fs::read_to_string(repo_root().join("docs/exceptions.md"))
+        .expect("docs/exceptions.md");
     let debug: Value = serde_json::from_str(
         &std::fs::read_to_string(repo_root().join("e2e-tests/testdata/kubectl-debug.json"))
             .expect("kubectl-debug.json"),
     )
     .expect("kubectl-debug.json is JSON");
     let block = break_glass::readme_block(&readme, "<!-- break-glass-settings -->");
-    let settings =
-        parse_settings(block, "README.md (break-glass settings)").unwrap_or_else(|e| panic!("{e}"));
+    let settings = parse_settings(block, "docs/exceptions.md (break-glass settings)")
+        .unwrap_or_else(|e| panic!("{e}"));
     let host = test_host();
     assert!(
         host.validate_settings(&settings)
             .expect("validate_settings")
             .valid,
-        "the README's break-glass settings are valid"
+        "the break-glass settings of docs/exceptions.md are valid"
     );
     let cases = break_glass::cases(&readme, &debug);
     let mut failures = Vec::new();

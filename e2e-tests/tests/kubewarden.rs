@@ -1085,7 +1085,7 @@ fn without_kwctl_annotation(section: &[u8]) -> Vec<u8> {
     text.replacen(&needle, "", 1).into_bytes()
 }
 
-/// `kwctl annotate` of `plain` with `metadata` and the README: its metadata section must be
+/// `kwctl annotate` of `plain` with `metadata` and docs/usage.md: its metadata section must be
 /// byte for byte `annotated`'s (what `make wasm` / `make wasi` wrote), kwctl's own annotation
 /// aside, and kwctl must not warn. The section's size.
 fn kwctl_annotate_matches(kw: &Path, plain: &str, metadata: &str, annotated: &Path) -> usize {
@@ -1098,7 +1098,7 @@ fn kwctl_annotate_matches(kw: &Path, plain: &str, metadata: &str, annotated: &Pa
             "-m",
             &root.join(metadata).display().to_string(),
             "-u",
-            &root.join("README.md").display().to_string(),
+            &root.join("docs/usage.md").display().to_string(),
             "-o",
             &out.display().to_string(),
             &root.join(plain).display().to_string(),

@@ -2,11 +2,11 @@
 //! "packaging", done-when 1), kept in step with the code:
 //! - `artifacthub-pkg.yml` is exactly what `kwctl scaffold artifacthub` makes of
 //!   `policy-metadata.yml` and `questions-ui.yml` (the `createdAt` value aside);
-//! - every settings key the code accepts is in `questions-ui.yml` and in the README's settings
-//!   reference, and neither names a key the code does not accept. The keys are the list the
-//!   core exports (`settings::keys()`, read from its serde structs), cross-checked through the
-//!   built module: a
-//!   document with every key is valid, and misspelling any one of them is refused;
+//! - every settings key the code accepts is in `questions-ui.yml` and in the settings reference
+//!   (`docs/settings.md`), and neither names a key the code does not accept. The keys are the
+//!   list the core exports (`settings::keys()`, read from its serde structs), cross-checked
+//!   through the built module: a document with every key is valid, and misspelling any one of
+//!   them is refused;
 //! - every `examples/kubewarden/` ClusterAdmissionPolicy parses, names the module and the rules
 //!   as the metadata does, names only real settings keys, and its settings are valid per the
 //!   module's `validate_settings`.
@@ -405,16 +405,16 @@ fn questions_ui_defaults_are_valid_settings() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The README's settings reference.
+// The settings reference (docs/settings.md).
 
-/// Key paths of the `### Keys` table; a row saying "Same keys as `X`" documents X's keys
+/// Key paths of the `## Keys` table; a row saying "Same keys as `X`" documents X's keys
 /// below its own.
 fn readme_keys() -> Keys {
-    let readme = root_file("README.md");
+    let readme = root_file("docs/settings.md");
     let section = readme
-        .split("\n### Keys\n")
+        .split("\n## Keys\n")
         .nth(1)
-        .expect("README.md has a `### Keys` section")
+        .expect("docs/settings.md has a `## Keys` section")
         .split("\n#")
         .next()
         .unwrap();
@@ -424,7 +424,10 @@ fn readme_keys() -> Keys {
         let meaning = line.trim_end_matches('|').rsplit('|').next().unwrap_or("");
         rows.push((key, meaning.to_owned()));
     }
-    assert!(rows.len() > 20, "the README's Keys table looks empty");
+    assert!(
+        rows.len() > 20,
+        "the Keys table of docs/settings.md looks empty"
+    );
     let mut keys: Keys = rows.iter().map(|(k, _)| k.clone()).collect();
     for (key, meaning) in &rows {
         if let Some(same) = meaning
@@ -439,7 +442,7 @@ fn readme_keys() -> Keys {
                 .collect();
             assert!(
                 !below.is_empty(),
-                "README: `{key}` says same keys as `{same}`, which has none"
+                "docs/settings.md: `{key}` says same keys as `{same}`, which has none"
             );
             keys.extend(below);
         }
@@ -455,7 +458,7 @@ fn readme_settings_reference_documents_every_key_and_no_other() {
     let unknown: Vec<&String> = documented.difference(&code).collect();
     assert!(
         missing.is_empty() && unknown.is_empty(),
-        "README.md's settings reference is out of step with the settings keys the code exports\n  not documented: {missing:?}\n  not settings keys: {unknown:?}"
+        "docs/settings.md's settings reference is out of step with the settings keys the code exports\n  not documented: {missing:?}\n  not settings keys: {unknown:?}"
     );
 }
 

@@ -204,14 +204,14 @@ fn policy_version_matches_the_crate() {
 }
 
 #[test]
-fn usage_annotation_is_the_readme() {
-    let readme_path = repo_root().join("README.md");
+fn usage_annotation_is_the_usage_page() {
+    let readme_path = repo_root().join("docs/usage.md");
     let readme = std::fs::read_to_string(&readme_path)
         .unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
     let meta = embedded_metadata();
     assert!(
         meta.annotation(USAGE_ANNOTATION) == Some(readme.as_str()),
-        "{USAGE_ANNOTATION} differs from README.md: annotated-policy.wasm is stale, run `make wasm`"
+        "{USAGE_ANNOTATION} differs from docs/usage.md: annotated-policy.wasm is stale, run `make wasm`"
     );
 }
 

@@ -462,15 +462,15 @@ fn image_user_verification_without_an_oci_capability_follows_on_lookup_failure()
     assert!(!denied.accepted, "{denied:?}");
 }
 
-/// The README's "Run in another engine" example: its payload, run through the WASI module,
-/// prints exactly the response the README shows.
+/// The "Run in another engine" example (docs/deploy.md): its payload, run through the WASI
+/// module, prints exactly the response the page shows.
 #[test]
 fn readme_example_prints_what_the_readme_says() {
-    let readme = read(&repo_root().join("README.md"));
+    let readme = read(&repo_root().join("docs/deploy.md"));
     let section = readme
         .split("\n## Run in another engine\n")
         .nth(1)
-        .expect("README.md has a `Run in another engine` section");
+        .expect("docs/deploy.md has a `Run in another engine` section");
     let after_marker = section
         .split("<!-- wasi-example-payload -->")
         .nth(1)
@@ -490,6 +490,6 @@ fn readme_example_prints_what_the_readme_says() {
     assert_eq!(
         run.stdout_text(),
         shown,
-        "README.md shows another response than the module gives; update the README"
+        "docs/deploy.md shows another response than the module gives; update the page"
     );
 }
