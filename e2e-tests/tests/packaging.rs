@@ -356,7 +356,7 @@ fn questions_ui_defaults_are_valid_settings() {
     let host = test_host();
     let defaults = defaults_document(&qs);
     assert_valid(&host, "the form's defaults", &defaults);
-    // The form's defaults are the seed's standard.
+    // The form's defaults are the platform's standard (docs/checks.md).
     assert_eq!(defaults["podSecurityContext"]["runAsUser"], 1000);
     assert_eq!(
         defaults["securityContext"]["capabilities"]["drop"],

@@ -1,5 +1,5 @@
-//! The waPC protocol and the Kubewarden metadata of `annotated-policy.wasm` (CONTRACT §1):
-//! what `kwctl` and `policy-server` rely on before they ever send a request.
+//! The waPC protocol and the Kubewarden metadata of `annotated-policy.wasm`: what `kwctl` and
+//! `policy-server` rely on before they ever send a request (docs/deploy.md).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -67,7 +67,7 @@ fn metadata_says_what_kubewarden_needs() {
     assert_eq!(meta.policy_type, "kubernetes");
     assert!(
         meta.mutating,
-        "mutating must be true: mutation (CONTRACT §4) needs it"
+        "mutating must be true: mutation (docs/mutation-and-image-users.md) needs it"
     );
     assert!(meta.background_audit, "backgroundAudit must be true");
     assert!(
@@ -113,7 +113,7 @@ fn metadata_rules_cover_every_workload_kind() {
     .collect();
     assert_eq!(
         covered, expected,
-        "rules must cover exactly the kinds of CONTRACT §3.1"
+        "rules must cover exactly the kinds the policy judges (docs/checks.md, What is evaluated)"
     );
 }
 
