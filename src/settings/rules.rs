@@ -246,6 +246,7 @@ pub(super) fn audit_keys(names: &[&str]) -> Vec<String> {
         cut.trim_end_matches(['-', '_', '.']).to_owned()
     };
     let mut keys: Vec<String> = Vec::with_capacity(names.len());
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, name) in names.iter().enumerate() {
         let cleaned: String = name
             .chars()
@@ -260,11 +261,12 @@ pub(super) fn audit_keys(names: &[&str]) -> Vec<String> {
         let base = trim(&format!("exception.{cleaned}"), MAX);
         let mut key = base.clone();
         let mut n = i;
-        while keys.contains(&key) {
+        while taken.contains(&key) {
             let suffix = format!("-{n}");
             key = format!("{}{suffix}", trim(&base, MAX.saturating_sub(suffix.len())));
             n = n.saturating_add(names.len());
         }
+        taken.insert(key.clone());
         keys.push(key);
     }
     keys
