@@ -180,7 +180,9 @@ fn known_settings(text: &str) -> Option<(&str, Arc<Settings>)> {
     if !same_bytes(tail, cached) {
         return None;
     }
-    let request = std::str::from_utf8(head).ok()?.strip_suffix(r#","settings":"#)?;
+    let request = std::str::from_utf8(head)
+        .ok()?
+        .strip_suffix(r#","settings":"#)?;
     Some((request, Arc::clone(settings)))
 }
 

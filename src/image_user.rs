@@ -1,4 +1,4 @@
-//! Image-user verification (README: Image-user verification; the platform's rule "verify the
+//! Image-user verification (docs/mutation-and-image-users.md; the platform's rule "verify the
 //! container UID").
 //!
 //! A container that must run as non-root but names no `runAsUser` runs as the image's

@@ -1,4 +1,4 @@
-//! Mutation (README: Mutation): fill in absent fields from the profile that applies, and give
+//! Mutation (docs/mutation-and-image-users.md): fill in absent fields from the profile that applies, and give
 //! read-only-root containers the platform's writable directories.
 //!
 //! The plan is made on the lean view; the edits are applied to the raw JSON of the object, so

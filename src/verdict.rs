@@ -325,7 +325,7 @@ fn bound_warnings(findings: Vec<String>, exceptions: Vec<String>) -> Vec<String>
 }
 
 /// Appended to a rejection that concerns an ephemeral container.
-pub const DEBUG_HINT: &str = "\nDebugging a running pod? An ephemeral container (kubectl debug) is judged like any other container; the platform team can let a group attach debug containers with a break-glass exception (match.groups, match.containerTypes: [ephemeralContainers]): see \"Debugging a running pod\" in the policy's README.";
+pub const DEBUG_HINT: &str = "\nDebugging a running pod? An ephemeral container (kubectl debug) is judged like any other container; the platform team can let a group attach debug containers with a break-glass exception (match.groups, match.containerTypes: [ephemeralContainers]): see \"Debugging a running pod\" in the policy's docs (docs/exceptions.md).";
 
 fn rejection_message(what: &str, rows: &[Row]) -> String {
     let n = rows.len();

@@ -1,4 +1,4 @@
-//! Evaluation semantics (README: What is evaluated, How exceptions apply), natively: kinds, operations, subresources, the
+//! Evaluation semantics (docs/checks.md, docs/exceptions.md), natively: kinds, operations, subresources, the
 //! unchanged-template rule, profile selection, enforcement, warnings and audit annotations.
 
 #![allow(

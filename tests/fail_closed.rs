@@ -1,6 +1,6 @@
 //! The fail-closed table (`e2e-tests/testdata/fail-closed.json`, written by `fail-closed.py`
 //! beside it): requests that must never slip past the policy, and the controls that show the
-//! rule is not simply "reject everything". Each case names the README rule it covers by its
+//! rule is not simply "reject everything". Each case names the rule of the docs it covers by its
 //! item number. The same table runs through the built module in `e2e-tests`.
 
 #![allow(

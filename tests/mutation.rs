@@ -1,4 +1,4 @@
-//! Mutation (README: Mutation), natively: fill absent fields from the profile that applies, keep
+//! Mutation (docs/mutation-and-image-users.md), natively: fill absent fields from the profile that applies, keep
 //! everything else, add writable directories, idempotent, and the result passes validation.
 
 #![allow(

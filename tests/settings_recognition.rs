@@ -35,13 +35,22 @@ fn answer(payload: &str) -> (bool, Option<String>, Vec<String>) {
 fn recognised_settings_answer_like_settings_read_whole() {
     let strict = json!({});
     let relaxed = json!({"exceptions": [{"name": "pg", "reason": "writes", "match": {"namespaces": ["data"], "images": ["postgres"]}, "securityContext": {"readOnlyRootFilesystem": false}}]});
-    let compact = |req: &Value, settings: &Value| format!(r#"{{"request":{req},"settings":{settings}}}"#);
+    let compact =
+        |req: &Value, settings: &Value| format!(r#"{{"request":{req},"settings":{settings}}}"#);
     let cases: Vec<(&str, String, bool)> = vec![
         ("strict, first", compact(&pod("x", false), &strict), false),
         ("strict, again", compact(&pod("x", false), &strict), false),
-        ("relaxed after strict", compact(&pod("x", false), &relaxed), true),
+        (
+            "relaxed after strict",
+            compact(&pod("x", false), &relaxed),
+            true,
+        ),
         ("relaxed, again", compact(&pod("x", false), &relaxed), true),
-        ("strict after relaxed", compact(&pod("x", false), &strict), false),
+        (
+            "strict after relaxed",
+            compact(&pod("x", false), &strict),
+            false,
+        ),
         (
             "a request string that ends like the settings",
             compact(&pod(r#"","settings":{}}"#, false), &relaxed),
@@ -54,11 +63,22 @@ fn recognised_settings_answer_like_settings_read_whole() {
         ),
         (
             "spaced",
-            format!("{{ \"request\": {}, \"settings\": {relaxed} }}", pod("x", false)),
+            format!(
+                "{{ \"request\": {}, \"settings\": {relaxed} }}",
+                pod("x", false)
+            ),
             true,
         ),
-        ("relaxed once more", compact(&pod("x", false), &relaxed), true),
-        ("compliant under strict", compact(&pod("x", true), &strict), true),
+        (
+            "relaxed once more",
+            compact(&pod("x", false), &relaxed),
+            true,
+        ),
+        (
+            "compliant under strict",
+            compact(&pod("x", true), &strict),
+            true,
+        ),
     ];
     for (name, payload, accepted) in &cases {
         let (got, message, _) = answer(payload);

@@ -5,7 +5,7 @@
 //! - A container may add only what `securityContext.capabilities.add` lists (default nothing).
 //!
 //! The floor's rules are the upstream checks `capabilities_baseline` and
-//! `capabilities_restricted`. Common issues (README): "Operation not permitted" → "Add required
+//! `capabilities_restricted`. Common issues (docs/common-issues.md): "Operation not permitted" → "Add required
 //! capability to capabilities.add".
 
 use super::{Check, Ctx, Violation};

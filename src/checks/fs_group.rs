@@ -2,7 +2,7 @@
 //! `podSecurityContext.fsGroup` (default 1000); absent fails. Judged against an exception only
 //! when that exception covers every container of the pod.
 //!
-//! Common issues (README): "fsGroup permission errors" → "Match fsGroup to the container GID".
+//! Common issues (docs/common-issues.md): "fsGroup permission errors" → "Match fsGroup to the container GID".
 
 use super::{Check, Ctx, Violation};
 

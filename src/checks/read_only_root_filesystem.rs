@@ -1,7 +1,7 @@
 //! `readOnlyRootFilesystem`: with `securityContext.readOnlyRootFilesystem: true` (the default)
 //! every container must set it to `true`; absent fails. Standard only.
 //!
-//! Common issues (README): "Permission denied writing to filesystem" → "Add emptyDir volume for
+//! Common issues (docs/common-issues.md): "Permission denied writing to filesystem" → "Add emptyDir volume for
 //! writable paths" (seed, Writable Directories: /tmp, /home/appuser/.cache).
 
 use super::{Check, Ctx, Violation};

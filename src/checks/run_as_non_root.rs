@@ -6,7 +6,7 @@
 //!   container that sets nothing needs the pod to set `true`. Relaxed for pods with
 //!   `hostUsers: false` (user namespaces), and by an exception that names `runAsNonRoot`.
 //!
-//! Common issues (README): `CreateContainerConfigError: runAsNonRoot` when the image runs as root.
+//! Common issues (docs/common-issues.md): `CreateContainerConfigError: runAsNonRoot` when the image runs as root.
 
 use super::{Check, Ctx, Scope, Violation, demand, judge_inheritable};
 use crate::profile::{Fields, Level, Profile};

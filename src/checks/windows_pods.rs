@@ -21,7 +21,7 @@ pub const CHECK: Check = Check {
     run,
 };
 
-pub const FIX: &str = "give this Windows workload an exception that matches its namespace (and images) and names no Linux-only field: only runAsNonRoot, capabilities.add, privileged: false, readOnlyRootFilesystem: false or allowPrivilegeEscalation: true, with a reason (README: Windows pods)";
+pub const FIX: &str = "give this Windows workload an exception that matches its namespace (and images) and names no Linux-only field: only runAsNonRoot, capabilities.add, privileged: false, readOnlyRootFilesystem: false or allowPrivilegeEscalation: true, with a reason (docs/checks.md, Windows pods)";
 
 /// The Linux-only fields an exception names with a value that a Windows pod would have to set.
 fn contradictions(p: &Profile) -> Vec<&'static str> {

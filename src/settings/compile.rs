@@ -17,7 +17,7 @@ pub(super) fn describe_parse_error(text: &str, e: &serde_json::Error) -> String 
     // serde_json appends " at line L column C"; kept, it helps in a settings file.
     let mut msg = format!("invalid settings: {}", crate::json_path::describe(text, e));
     if e.to_string().contains("unknown field") {
-        msg.push_str(" (a misspelt key would silently disable a rule, so unknown keys are refused; see the README's settings reference)");
+        msg.push_str(" (a misspelt key would silently disable a rule, so unknown keys are refused; see the settings reference, docs/settings.md)");
     }
     msg
 }

@@ -1,5 +1,5 @@
 //! Policy settings: parsed strictly (unknown keys are errors), validated, and compiled into the
-//! profiles the checks use. The README's settings reference documents every key.
+//! profiles the checks use. docs/settings.md documents every key.
 //!
 //! - `schema`: the serde structs, as written;
 //! - `compile`: the model built from them (the standard, exceptions merged over it);
@@ -123,7 +123,7 @@ pub struct Settings {
     pub image_user: ImageUser,
 }
 
-/// `mutation`: fill absent fields from the profile that applies (README: Mutation).
+/// `mutation`: fill absent fields from the profile that applies (docs/mutation-and-image-users.md).
 #[derive(Debug, Clone, Default)]
 pub struct Mutation {
     pub enabled: bool,
@@ -138,7 +138,7 @@ pub struct WritableDirectory {
     pub size_limit: Option<String>,
 }
 
-/// `imageUser`: verify the image's configured USER through the OCI host capability (README: Image-user verification).
+/// `imageUser`: verify the image's configured USER through the OCI host capability (docs/mutation-and-image-users.md).
 #[derive(Debug, Clone, Default)]
 pub struct ImageUser {
     pub verify: bool,

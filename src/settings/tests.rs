@@ -1,11 +1,11 @@
-//! Settings validation: every rule of the README's "Settings validation", as named table cases. The same table runs
+//! Settings validation: every rule of docs/settings.md, "Settings validation", as named table cases. The same table runs
 //! through the wasm module's `validate_settings` in e2e-tests (`settings_validation.rs`).
 
 use super::Settings;
 use serde_json::json;
 
 /// The table of invalid settings, shared with the wasm test in e2e-tests: one case per
-/// settings validation rule of the README, with the words the message must contain.
+/// settings validation rule of docs/settings.md, with the words the message must contain.
 const INVALID: &str = include_str!("../../e2e-tests/testdata/invalid-settings.json");
 
 fn invalid_cases() -> Vec<(String, serde_json::Value, Vec<String>)> {
