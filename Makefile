@@ -1,11 +1,17 @@
 # security-context-policy
 #
-#   make wasm       policy.wasm and annotated-policy.wasm (the module Kubewarden runs)
 #   make examples   run the checker on every example manifest with examples/settings/matih.yml
+#                   (installs what it lacks: the wasm target, binaryen)
+#   make test       every test: unit tests of the core, PSS conformance, e2e through the wasm,
+#                   the checker, the playground (installs what it lacks: Node.js, npm, Chromium,
+#                   binaryen, the wasm targets, wasm-bindgen-cli)
+#   make wasm       policy.wasm and annotated-policy.wasm (the module Kubewarden runs)
+#   make checker    the checker, target/debug/security-context-checker (the build the tests use)
+#   make install-checker  build the module, then install security-context-checker with it
+#                   embedded (cargo install; CHECKER_ROOT=DIR installs into DIR/bin)
 #   make wasi       policy-wasi.wasm and annotated-policy-wasi.wasm (the WASI command build)
-#   make test       every test: unit tests of the core, PSS conformance, e2e through the wasm
 #   make artifacthub  regenerate artifacthub-pkg.yml from policy-metadata.yml and questions-ui.yml
-#   make release    every artifact and its SHA-256 sum in dist/release/ (from a clean clone too)
+#   make release    every artifact (the modules, the checker) and its SHA-256 sum in dist/release/
 #   make lint       rustfmt and clippy, as CI runs them
 #   make playground the browser playground, built into playground/dist/ (a static page)
 #   make playground-serve  serve it on http://127.0.0.1:8080/ (PLAYGROUND_PORT)
@@ -28,7 +34,13 @@ WASM_BUILD  := $(TARGET_DIR)/$(WASM_TARGET)/release/security_context_policy.wasm
 WASI_BUILD  := $(TARGET_DIR)/$(WASM_TARGET)/release/security-context-policy-wasi.wasm
 SETTINGS    ?= examples/settings/matih.yml
 MANIFESTS   ?= examples/manifests
-CHECKER     := $(TARGET_DIR)/debug/checker
+# The checker is built in the profile `cargo test` uses, so the tests reuse it (and wasmtime).
+CHECKER     := $(TARGET_DIR)/debug/security-context-checker
+# The checker's optimised build (make release, make install-checker): the bench profile, which
+# is release without whole-program LTO (with it, wasmtime takes many minutes to link); `make
+# bench` builds wasmtime in it too.
+CHECKER_PROFILE := bench
+CHECKER_RELEASE := $(TARGET_DIR)/release/security-context-checker
 
 # The real Kubewarden engine (e2e-tests/tests/kubewarden.rs, make bench-server): kwctl and
 # policy-server from KWCTL / POLICY_SERVER, else PATH. The CI machine provides Kubewarden
@@ -50,10 +62,15 @@ endif
 KUBEWARDEN_ENV := $(foreach v,KWCTL POLICY_SERVER KUBEWARDEN_TRUST_CONFIG UPSTREAM_MODULES_DIR,$(if $($(v)),$(v)='$($(v))'))
 
 .DEFAULT_GOAL := help
-.PHONY: help wasm wasi artifacthub release wasm-target checker examples test lint fmt clean bench fuzz bench-server
+.PHONY: help wasm wasi artifacthub release wasm-target checker install-checker examples test lint fmt clean bench fuzz bench-server prerequisites
 
 help:
 	@sed -n '3,/^#$$/p' Makefile | sed -e '/^#$$/d' -e 's/^# *//'
+
+# What the README's two commands need beyond a rustup toolchain, installed when missing (as
+# root with apt-get; otherwise one line says what to install): scripts/prerequisites.sh.
+prerequisites:
+	@scripts/prerequisites.sh wasm
 
 # Install the wasm target when a rustup toolchain lacks it (a no-op otherwise).
 wasm-target:
@@ -72,7 +89,7 @@ wasm: wasm-target
 	else \
 	  echo "note: wasm-opt (Debian package binaryen) not found: policy.wasm is not post-optimised (larger, same behaviour)"; \
 	fi
-	$(CARGO) run --quiet -p e2e-tests --bin annotate -- \
+	$(CARGO) run --quiet -p xtask --bin annotate -- \
 	  --wasm policy.wasm --metadata policy-metadata.yml --usage docs/usage.md --output annotated-policy.wasm
 	@ls -l policy.wasm annotated-policy.wasm
 
@@ -81,7 +98,7 @@ wasm: wasm-target
 wasi: wasm-target
 	$(CARGO) build --release --target $(WASM_TARGET) -p security-context-policy-wasi
 	cp $(WASI_BUILD) policy-wasi.wasm
-	$(CARGO) run --quiet -p e2e-tests --bin annotate -- \
+	$(CARGO) run --quiet -p xtask --bin annotate -- \
 	  --wasm policy-wasi.wasm --metadata policy-metadata-wasi.yml --usage docs/usage.md --output annotated-policy-wasi.wasm
 	@ls -l policy-wasi.wasm annotated-policy-wasi.wasm
 
@@ -89,10 +106,11 @@ wasi: wasm-target
 # and questions-ui.yml; never edit it by hand (a test fails when it is out of date). createdAt
 # only changes when something else does.
 artifacthub:
-	$(CARGO) run --quiet -p e2e-tests --bin scaffold-artifacthub
+	$(CARGO) run --quiet -p xtask --bin scaffold-artifacthub
 
 # dist/release/: the annotated waPC module (what `kwctl push` publishes) and the plain one, the
-# WASI build, their metadata, the Artifact Hub package (checked up to date, not regenerated),
+# WASI build, their metadata, the checker (security-context-checker, for this machine's
+# platform, with no module embedded: it takes annotated-policy.wasm beside it), the Artifact Hub package (checked up to date, not regenerated),
 # the Rancher UI form, the example ClusterAdmissionPolicies, README and CHANGELOG, and the
 # playground bundle (playground.tar.gz) when the Makefile has a playground target and npm is
 # installed (RELEASE_PLAYGROUND=yes requires it, =no skips it); SHA256SUMS over all of it
@@ -100,9 +118,11 @@ artifacthub:
 RELEASE_DIR := dist/release
 RELEASE_PLAYGROUND ?= auto
 release: wasm wasi
-	$(CARGO) run --quiet -p e2e-tests --bin scaffold-artifacthub -- --check
+	$(CARGO) run --quiet -p xtask --bin scaffold-artifacthub -- --check
+	env -u SCP_EMBED_POLICY $(CARGO) build --profile $(CHECKER_PROFILE) -p security-context-checker
 	rm -rf $(RELEASE_DIR)
 	mkdir -p $(RELEASE_DIR)/kubewarden
+	cp $(CHECKER_RELEASE) $(RELEASE_DIR)/
 	cp annotated-policy.wasm policy.wasm annotated-policy-wasi.wasm policy-wasi.wasm \
 	  policy-metadata.yml policy-metadata-wasi.yml artifacthub-pkg.yml questions-ui.yml \
 	  README.md CHANGELOG.md $(RELEASE_DIR)/
@@ -123,11 +143,18 @@ release: wasm wasi
 	@echo "release: $(RELEASE_DIR)/" && cat $(RELEASE_DIR)/SHA256SUMS
 
 checker:
-	$(CARGO) build -p e2e-tests --bin checker
+	$(CARGO) build -p security-context-checker
+
+# The checker for this machine, usable from any directory: the module built by `make wasm`
+# embedded at build time (SCP_EMBED_POLICY), installed by cargo into CHECKER_ROOT/bin
+# (default: cargo's, ~/.cargo/bin). Then: security-context-checker check --settings FILE DIR
+install-checker: wasm
+	SCP_EMBED_POLICY=$(abspath annotated-policy.wasm) $(CARGO) install --locked --path cli \
+	  --profile $(CHECKER_PROFILE) --target-dir $(abspath $(TARGET_DIR)) $(if $(CHECKER_ROOT),--root $(CHECKER_ROOT))
 
 # Every verdict is printed. The violating examples are rejected on purpose, so exit status 1
 # (something rejected) is expected; status 2 (bad input or settings, or a policy failure) fails.
-examples: wasm checker
+examples: prerequisites wasm checker
 	@status=0; \
 	$(CHECKER) check --policy annotated-policy.wasm --settings $(SETTINGS) $(MANIFESTS) || status=$$?; \
 	if [ $$status -gt 1 ]; then echo "checker failed with status $$status" >&2; exit $$status; fi; \
@@ -136,7 +163,7 @@ examples: wasm checker
 # --no-fail-fast: a failing suite must not hide the verdicts of the suites after it.
 # The playground's browser tests run after the core's (playground-test, below). KUBEWARDEN_ENV
 # hands the real-engine suite its binaries (it skips, with a notice, without them).
-test: wasm wasi
+test: prerequisites playground-tools wasm wasi
 	$(KUBEWARDEN_ENV) $(CARGO) test --workspace --no-fail-fast
 	$(MAKE) --no-print-directory playground-test
 
@@ -169,8 +196,8 @@ BENCH_SERVER_REQUESTS    ?= 6000
 BENCH_SERVER_SECONDS     ?= 60
 BENCH_SERVER_CONNECTIONS ?= 4
 bench-server: wasm
-	$(CARGO) run --quiet -p e2e-tests --bin bench-inputs -- $(BENCH_INPUTS)
-	$(CARGO) build -p e2e-tests --bin bench-server
+	$(CARGO) run --quiet -p xtask --bin bench-inputs -- $(BENCH_INPUTS)
+	$(CARGO) build -p xtask --bin bench-server
 	$(KUBEWARDEN_ENV) $(TARGET_DIR)/debug/bench-server --inputs $(BENCH_INPUTS) \
 	  --requests $(BENCH_SERVER_REQUESTS) --seconds $(BENCH_SERVER_SECONDS) \
 	  --connections $(BENCH_SERVER_CONNECTIONS)
@@ -201,6 +228,7 @@ PLAYGROUND_PORT      ?= 8080
 # own lock names a crate version the registry no longer serves, so it falls back to a fresh
 # resolution of the same CLI version.
 playground-tools:
+	@scripts/prerequisites.sh playground
 	@if command -v $(RUSTUP) >/dev/null 2>&1; then \
 	  $(RUSTUP) target list --installed | grep -qx '$(PLAYGROUND_TARGET)' || $(RUSTUP) target add $(PLAYGROUND_TARGET); \
 	fi

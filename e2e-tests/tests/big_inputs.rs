@@ -2,7 +2,8 @@
 //! answers stay within memory, messages stay bounded, deep nesting does not overflow the
 //! guest's stack, and no generated payload traps the module.
 
-use e2e_tests::{AdmissionRequestBuilder, repo_root, test_host};
+use e2e_tests::{repo_root, test_host};
+use security_context_input::AdmissionRequestBuilder;
 use serde_json::{Value, json};
 
 fn pod(containers: Vec<Value>) -> Value {

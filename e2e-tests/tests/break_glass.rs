@@ -4,8 +4,8 @@
 //! the group and from someone outside it. The core runs the same cases natively
 //! (`tests/break_glass.rs`).
 
-use e2e_tests::input::parse_settings;
 use e2e_tests::{repo_root, test_host};
+use security_context_input::manifest::parse_settings;
 use serde_json::Value;
 
 #[path = "../testdata/break_glass_cases.rs"]

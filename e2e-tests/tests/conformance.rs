@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use e2e_tests::{create_request, test_host};
+use e2e_tests::test_host;
+use security_context_input::create_request;
 use serde_json::{Value, json};
 
 const EXPECTED_ROWS: usize = 148;

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use e2e_tests::{AdmissionRequestBuilder, HostCalls, PolicyHost, test_module};
+use e2e_tests::{HostCalls, PolicyHost, test_module};
+use security_context_input::AdmissionRequestBuilder;
 use serde_json::{Value, json};
 
 fn host() -> PolicyHost {

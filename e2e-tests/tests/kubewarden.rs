@@ -30,10 +30,8 @@ use e2e_tests::kubewarden::{
 };
 use e2e_tests::metadata::KWCTL_VERSION_ANNOTATION;
 use e2e_tests::wasm::{METADATA_SECTION, custom_section};
-use e2e_tests::{
-    AdmissionRequestBuilder, HostCalls, PolicyHost, ValidationResponse, create_request,
-    policy_path, repo_root, test_module,
-};
+use e2e_tests::{HostCalls, PolicyHost, ValidationResponse, policy_path, repo_root, test_module};
+use security_context_input::{AdmissionRequestBuilder, create_request};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------------
@@ -1195,7 +1193,7 @@ fn an_undeclared_host_capability_is_a_kwctl_warning_and_an_annotate_error() {
     let _ = module();
 
     // The project's annotate refuses, naming the capability and the fix.
-    let output = Command::new(env!("CARGO_BIN_EXE_annotate"))
+    let output = Command::new(e2e_tests::workspace_binary("annotate"))
         .args(["--wasm", &plain, "--metadata"])
         .arg(&undeclared)
         .arg("--output")

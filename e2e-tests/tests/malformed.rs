@@ -3,7 +3,8 @@
 //! message where the input is malformed. Every case runs on a fresh instance, and every failure
 //! is reported, not only the first.
 
-use e2e_tests::{HostError, SettingsResponse, ValidationResponse, create_request, test_module};
+use e2e_tests::{HostError, SettingsResponse, ValidationResponse, test_module};
+use security_context_input::create_request;
 use serde_json::{Value, json};
 
 /// What a case must get back.

@@ -8,7 +8,8 @@
 //! so); their exceptions only record the verified UID and reason. For them the test checks that
 //! the exception is not applied outside its scope, and that the standard still holds them.
 
-use e2e_tests::{AdmissionRequestBuilder, PolicyHost, ValidationResponse, repo_root, test_host};
+use e2e_tests::{PolicyHost, ValidationResponse, repo_root, test_host};
+use security_context_input::AdmissionRequestBuilder;
 use serde_json::{Value, json};
 
 struct Service {

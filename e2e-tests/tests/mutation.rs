@@ -1,6 +1,7 @@
 //! Mutation (CONTRACT §4) through the built module, as Kubewarden runs it with `mutating: true`.
 
-use e2e_tests::{AdmissionRequestBuilder, PolicyHost, ValidationResponse, test_host};
+use e2e_tests::{PolicyHost, ValidationResponse, test_host};
+use security_context_input::AdmissionRequestBuilder;
 use serde_json::{Value, json};
 
 fn settings(enabled: bool) -> Value {

@@ -18,9 +18,9 @@ use e2e_tests::artifacthub::{
     ANNOTATION_OCI_URL, ANNOTATION_VERSION, ArtifactHubPkg, HEADER, PKG_QUESTIONS_UI, PKG_RULES,
     is_rfc3339_utc,
 };
-use e2e_tests::input::parse_settings;
 use e2e_tests::metadata::{Metadata, Rule};
 use e2e_tests::{PolicyHost, repo_root, test_host};
+use security_context_input::manifest::parse_settings;
 use serde_json::{Value, json};
 
 fn read(path: &Path) -> String {
@@ -59,7 +59,9 @@ type Keys = BTreeSet<String>;
 
 /// Every settings key the code accepts, as the core exports it (read from its serde structs).
 fn code_keys() -> Keys {
-    let keys: Keys = security_context_policy::settings::keys().into_iter().collect();
+    let keys: Keys = security_context_policy::settings::keys()
+        .into_iter()
+        .collect();
     assert!(
         keys.len() > 40,
         "the core exports too few settings keys: {keys:?}"

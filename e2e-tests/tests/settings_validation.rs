@@ -76,7 +76,7 @@ fn shipped_settings_are_valid() {
 fn invalid_settings_reject_every_request_with_the_reason() {
     let host = test_host();
     let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "apps"}, "spec": {"containers": [{"name": "a", "image": "x"}]}});
-    let req = e2e_tests::create_request(&pod);
+    let req = security_context_input::create_request(&pod);
     let r = host
         .validate(
             &req,

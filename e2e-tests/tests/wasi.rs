@@ -7,11 +7,12 @@
 
 use std::path::{Path, PathBuf};
 
-use e2e_tests::input::{entries_from_text, parse_settings};
 use e2e_tests::metadata::Metadata;
 use e2e_tests::wasi::{WASI_PREVIEW1, WasiModule, test_wasi_module, wasi_policy_path};
 use e2e_tests::wasm::{METADATA_SECTION, custom_section};
-use e2e_tests::{AdmissionRequestBuilder, PolicyHost, create_request, repo_root, test_host};
+use e2e_tests::{PolicyHost, repo_root, test_host};
+use security_context_input::manifest::{entries_from_text, parse_settings};
+use security_context_input::{AdmissionRequestBuilder, create_request};
 use serde_json::{Value, json};
 
 fn read(path: &Path) -> String {

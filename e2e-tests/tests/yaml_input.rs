@@ -1,4 +1,4 @@
-//! YAML read as kubectl reads it (e2e-tests/src/yaml.rs): generated documents full of anchors,
+//! YAML read as kubectl reads it (input/src/yaml.rs): generated documents full of anchors,
 //! aliases and merge keys read as they were built and as a second YAML reader with merge
 //! keys reads them, and `to_yaml` writes them back readably; the repository's own YAML reads
 //! as before; and through the `checker`
@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use e2e_tests::input::parse_documents;
-use e2e_tests::yaml::{parse_stream, to_yaml};
-use e2e_tests::{policy_path, repo_root, test_module};
+use e2e_tests::{checker_binary, policy_path, repo_root, test_module};
+use security_context_input::manifest::parse_documents;
+use security_context_input::yaml::{parse_stream, to_yaml};
 use serde_json::{Map, Value, json};
 
 // ------------------------------------------------------------------ generated documents
@@ -529,7 +529,7 @@ fn check(settings: &str, manifest: &str, extra: &[&str]) -> Run {
     let mut args = vec!["check", "--settings", settings_path.to_str().unwrap()];
     args.extend_from_slice(extra);
     args.push(manifest_path.to_str().unwrap());
-    let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+    let out = Command::new(checker_binary())
         .args(&args)
         .env("SCP_POLICY_WASM", policy_path())
         .output()

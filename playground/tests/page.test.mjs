@@ -151,6 +151,8 @@ describe('the playground page', { timeout: 120_000 }, () => {
         settings: document.querySelector('#settings-editor textarea').value,
         imageUsers: document.querySelector('#image-users-editor textarea').value,
         namespace: document.querySelector('#namespace').value,
+        user: document.querySelector('#user').value,
+        groups: document.querySelector('#groups').value,
         settingsPreset: document.querySelector('#settings-preset').value,
         manifestPreset: document.querySelector('#manifest-preset').value,
         mutation: document.querySelector('#mutation').checked,
@@ -167,6 +169,50 @@ describe('the playground page', { timeout: 120_000 }, () => {
     await settled(other);
     assert.deepEqual(await snapshot(other), before);
     await other.close();
+  });
+
+  it('simulates the requester with the User and Groups fields, carried in the share link', async () => {
+    await page.locator('#settings-editor textarea').fill(
+      'exceptions:\n- name: sre-writable-root\n  reason: the SRE team debugs with a writable root filesystem\n' +
+        '  match:\n    users: [alice]\n    groups: [sre]\n  securityContext:\n    readOnlyRootFilesystem: false\n',
+    );
+    await page.locator('#manifest-editor textarea').fill(
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug-me\nspec:\n  securityContext:\n    runAsNonRoot: true\n' +
+        '    runAsUser: 1000\n    runAsGroup: 1000\n    fsGroup: 1000\n    seccompProfile: {type: RuntimeDefault}\n' +
+        '  containers:\n  - name: app\n    image: registry.matih.io/matih/app:1.0\n    securityContext:\n' +
+        '      allowPrivilegeEscalation: false\n      readOnlyRootFilesystem: false\n      capabilities: {drop: [ALL]}\n',
+    );
+    await page.fill('#user', '');
+    await page.fill('#groups', '');
+    await settled(page);
+    const pod = page.locator('article.result[data-kind="Pod"][data-name="debug-me"]');
+    assert.equal(await pod.getAttribute('data-accepted'), 'false', 'the default requester is not alice');
+    await page.fill('#user', 'alice');
+    await settled(page);
+    assert.equal(await pod.getAttribute('data-accepted'), 'false', 'alice outside sre');
+    await page.fill('#groups', 'dev, sre');
+    await settled(page);
+    assert.equal(await pod.getAttribute('data-accepted'), 'true', 'alice in sre');
+    assert.match(await pod.locator('.warnings').textContent(), /exception "sre-writable-root"/);
+
+    await page.click('#share');
+    await settled(page);
+    const link = await page.locator('#share-link').inputValue();
+    const other = await chrome.browser.newPage();
+    await other.goto(link);
+    await settled(other);
+    assert.equal(await other.locator('#user').inputValue(), 'alice');
+    assert.equal(await other.locator('#groups').inputValue(), 'dev, sre');
+    assert.equal(
+      await other.locator('article.result[data-kind="Pod"][data-name="debug-me"]').getAttribute('data-accepted'),
+      'true',
+    );
+    await other.close();
+    // Back to nobody in particular for the tests after this one.
+    await page.fill('#user', '');
+    await page.fill('#groups', '');
+    await settled(page);
+    assert.equal(await pod.getAttribute('data-accepted'), 'false');
   });
 
   it('shows a YAML error at its line', async () => {

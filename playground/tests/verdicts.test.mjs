@@ -17,7 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { launch, openPage, repo, serve } from './harness.mjs';
 
 const run = promisify(execFile);
-const CHECKER = process.env.SCP_CHECKER ?? join(repo, 'target/debug/checker');
+const CHECKER = process.env.SCP_CHECKER ?? join(repo, 'target/debug/security-context-checker');
 const MODULE = join(repo, 'annotated-policy.wasm');
 const PSS = join(repo, 'e2e-tests/testdata/pss-v1.37');
 

@@ -569,7 +569,8 @@ function objectPath(document, item) {
 }
 
 /** Evaluates the editors' texts. Returns everything the page shows. */
-export function evaluateTexts({ manifest, settings, imageUsers = '', namespace = 'default' }) {
+/** `user` and `groups` (comma- or line-separated) are the requester of the wrapped objects. */
+export function evaluateTexts({ manifest, settings, imageUsers = '', namespace = 'default', user = '', groups = '' }) {
   const parsedManifest = parseManifest(manifest);
   const parsedSettings = parseMapping(settings, 'settings');
   const parsedUsers = parseMapping(imageUsers, 'the image-user table');
@@ -582,6 +583,8 @@ export function evaluateTexts({ manifest, settings, imageUsers = '', namespace =
         JSON.stringify(parsedSettings.value),
         JSON.stringify(parsedUsers.value ?? {}),
         namespace,
+        user,
+        groups,
       ),
     );
     for (const r of report.results) {

@@ -63,6 +63,8 @@ function state() {
     settings: editors.settings.value,
     imageUsers: editors.imageUsers.value,
     namespace: $('namespace').value,
+    user: $('user').value,
+    groups: $('groups').value,
     manifestPreset: $('manifest-preset').value,
     settingsPreset: $('settings-preset').value,
   };
@@ -73,6 +75,8 @@ function applyState(s) {
   editors.settings.value = String(s.settings ?? '');
   editors.imageUsers.value = String(s.imageUsers ?? '');
   $('namespace').value = String(s.namespace || 'default');
+  $('user').value = String(s.user ?? '');
+  $('groups').value = String(s.groups ?? '');
   $('manifest-preset').value = presets.manifests.some((p) => p.id === s.manifestPreset) ? s.manifestPreset : CUSTOM;
   $('settings-preset').value = presets.settings.some((p) => p.id === s.settingsPreset) ? s.settingsPreset : CUSTOM;
   $('image-users').open = Boolean(s.imageUsers?.trim());
@@ -307,6 +311,8 @@ async function main() {
     }
   });
   $('namespace').addEventListener('input', scheduleEvaluation);
+  $('user').addEventListener('input', scheduleEvaluation);
+  $('groups').addEventListener('input', scheduleEvaluation);
   $('mutation').addEventListener('change', (e) => setMutation(e.target.checked));
   $('share').addEventListener('click', async () => {
     await evaluateNow();

@@ -1,9 +1,9 @@
-//! Writes the benchmark requests (`e2e_tests::bench_inputs`) as JSON files into the directory
+//! Writes the benchmark requests (`xtask::bench_inputs`) as JSON files into the directory
 //! given (default `target/bench-inputs`), for `make bench` and `make bench-server`.
 
-use e2e_tests::bench_inputs::{big_pod, rejected_pod, typical_deployment};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use xtask::bench_inputs::{big_pod, rejected_pod, typical_deployment};
 
 fn main() -> ExitCode {
     let dir = std::env::args_os()

@@ -11,9 +11,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use e2e_tests::artifacthub::{ANNOTATION_VERSION, ArtifactHubPkg, rfc3339_now};
-use e2e_tests::metadata::Metadata;
-use e2e_tests::repo_root;
+use xtask::artifacthub::{ANNOTATION_VERSION, ArtifactHubPkg, rfc3339_now};
+use xtask::metadata::Metadata;
+use xtask::repo_root;
 
 const USAGE: &str = "usage: scaffold-artifacthub [--metadata FILE] [--questions FILE] [--version V] [--output FILE] [--check]
 defaults (repository root): policy-metadata.yml, questions-ui.yml, the metadata's io.kubewarden.policy.version, artifacthub-pkg.yml";

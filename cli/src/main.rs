@@ -1,5 +1,6 @@
-//! The offline checker (CONTRACT §6): evaluate manifests with the compiled policy module, the
-//! same `annotated-policy.wasm` the cluster runs, before they reach a cluster.
+//! `security-context-checker`, the offline checker (docs/checker.md): evaluate manifests with
+//! the compiled policy module, the same `annotated-policy.wasm` the cluster runs, before they
+//! reach a cluster.
 //!
 //! Exit status: 0 all accepted, 1 something rejected, 2 bad input, bad settings or a policy
 //! failure.
@@ -8,21 +9,23 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use e2e_tests::input::{self, Entry, InputError};
-use e2e_tests::request::DEFAULT_NAMESPACE;
-use e2e_tests::{HostCalls, PolicyHost, PolicyModule, ValidationResponse, policy_path};
+use security_context_checker::policy::PolicySource;
+use security_context_checker::{HostCalls, PolicyHost, ValidationResponse};
+use security_context_input::manifest::{self, Entry, InputError, Wrapping};
+use security_context_input::request::{DEFAULT_NAMESPACE, Requester};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
 const USAGE: &str = "\
-usage: checker check [OPTIONS] FILE|DIR|- ...
+usage: security-context-checker check [OPTIONS] FILE|DIR|- ...
 
 Evaluates Kubernetes manifests with the security-context policy (the compiled
 annotated-policy.wasm, run on wasmtime exactly as Kubewarden runs it).
 
 Input: multi-document YAML or JSON holding objects, Lists, AdmissionRequests or
 AdmissionReviews. `-` reads standard input; a directory is searched for *.yaml,
-*.yml and *.json files.
+*.yml and *.json files. A document, or an item of a List, that is not a Kubernetes
+object is reported (exit status 2); the other objects are still evaluated.
 
 Options:
   --settings FILE       policy settings (YAML or JSON); default: {} (the standard profile)
@@ -34,8 +37,19 @@ Options:
   --image-users FILE    answer the OCI lookups of imageUser.verify from FILE, a YAML or
                         JSON map image: user (the image config's USER, empty for none), with
                         no network. An image missing from FILE is a failed lookup.
-  --policy PATH         policy module (default: $SCP_POLICY_WASM, else annotated-policy.wasm
-                        in the repository the checker was built from)
+  --user NAME           simulate the requester: the userInfo.username of every request
+                        the checker wraps (default: kubernetes-admin); exceptions with
+                        match.users see it
+  --group NAME          simulate a group of the requester (repeatable): userInfo.groups of
+                        every wrapped request, plus system:authenticated (default, without
+                        --user and --group: system:masters, system:authenticated);
+                        exceptions with match.groups see them. AdmissionRequests and
+                        AdmissionReviews in the input keep their own userInfo.
+  --policy PATH         the policy module. Without it the checker takes, in this order:
+                        $SCP_POLICY_WASM; annotated-policy.wasm beside the executable;
+                        the module embedded at build time (SCP_EMBED_POLICY=/abs/path/to/
+                        annotated-policy.wasm cargo install --path cli, as
+                        `make install-checker` does)
   -h, --help            this help
 
 Text output: `ACCEPTED|REJECTED Kind namespace/name`, then the policy's message indented,
@@ -58,7 +72,9 @@ struct Options {
     namespace: String,
     output: Output,
     mutate: bool,
-    policy: PathBuf,
+    policy: Option<PathBuf>,
+    user: String,
+    groups: Vec<String>,
     inputs: Vec<String>,
 }
 
@@ -87,7 +103,9 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
         namespace: DEFAULT_NAMESPACE.to_owned(),
         output: Output::Text,
         mutate: false,
-        policy: policy_path(),
+        policy: None,
+        user: String::new(),
+        groups: Vec::new(),
         inputs: Vec::new(),
     };
     let mut only_files = false;
@@ -120,7 +138,20 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
                     return Err("--namespace needs a non-empty value".to_owned());
                 }
             }
-            "--policy" => opts.policy = PathBuf::from(value()?),
+            "--policy" => opts.policy = Some(PathBuf::from(value()?)),
+            "--user" => {
+                opts.user = value()?;
+                if opts.user.trim().is_empty() {
+                    return Err("--user needs a non-empty name".to_owned());
+                }
+            }
+            "--group" => {
+                let group = value()?;
+                if group.trim().is_empty() {
+                    return Err("--group needs a non-empty name".to_owned());
+                }
+                opts.groups.push(group);
+            }
             "--output" | "-o" => {
                 opts.output = match value()?.as_str() {
                     "text" => Output::Text,
@@ -218,17 +249,21 @@ fn load_settings(path: Option<&Path>) -> Result<Value, Fatal> {
     let label = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| Fatal(format!("settings {label}: cannot read: {e}")))?;
-    input::parse_settings(&text, &label).map_err(|e: InputError| Fatal(format!("settings {e}")))
+    manifest::parse_settings(&text, &label).map_err(|e: InputError| Fatal(format!("settings {e}")))
 }
 
-fn load_policy(path: &Path, calls: HostCalls) -> Result<PolicyHost, Fatal> {
-    if !path.is_file() {
+fn load_policy(flag: Option<&Path>, calls: HostCalls) -> Result<PolicyHost, Fatal> {
+    let source = PolicySource::find(flag).map_err(Fatal)?;
+    if let PolicySource::File(path) = &source
+        && !path.is_file()
+    {
         return Err(Fatal(format!(
             "policy module {} not found: build it with `make wasm`, or pass --policy PATH",
             path.display()
         )));
     }
-    PolicyModule::from_file(path)
+    source
+        .load()
         .and_then(|module| module.instantiate_with(Arc::new(calls)))
         .map_err(|e| Fatal(e.to_string()))
 }
@@ -240,7 +275,7 @@ fn load_image_users(path: Option<&Path>) -> Result<HostCalls, Fatal> {
     let label = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| Fatal(format!("image users {label}: cannot read: {e}")))?;
-    let table = input::parse_image_users(&text, &label)
+    let table = manifest::parse_image_users(&text, &label)
         .map_err(|e: InputError| Fatal(format!("image users {e}")))?;
     Ok(HostCalls::new().with_image_users(table))
 }
@@ -288,7 +323,7 @@ fn print_text(
 fn check(opts: &Options) -> Result<u8, Fatal> {
     let settings = load_settings(opts.settings.as_deref())?;
     let calls = load_image_users(opts.image_users.as_deref())?;
-    let host = load_policy(&opts.policy, calls)?;
+    let host = load_policy(opts.policy.as_deref(), calls)?;
     let settings_label = opts
         .settings
         .as_ref()
@@ -309,13 +344,18 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
     let texts = read_inputs(&opts.inputs, &mut errors);
     // With several sources, text output names each before its verdicts, as `head` does.
     let headers = texts.len() > 1 && opts.output == Output::Text;
+    let wrapping = Wrapping {
+        default_namespace: opts.namespace.clone(),
+        requester: Requester::new(&opts.user, &opts.groups),
+    };
     for (label, text) in texts {
-        match input::entries_from_text(&text, &label, &opts.namespace) {
-            Ok(found) => {
-                if found.is_empty() {
+        match manifest::read_text(&text, &label, &wrapping) {
+            Ok(read) => {
+                if read.entries.is_empty() && read.errors.is_empty() {
                     errors.push(format!("{label}: no Kubernetes objects in this input"));
                 }
-                entries.extend(found);
+                entries.extend(read.entries);
+                errors.extend(read.errors.iter().map(ToString::to_string));
             }
             Err(e) => errors.push(e.to_string()),
         }

@@ -1,5 +1,5 @@
-//! The `checker` binary (CONTRACT §6), run as users run it: exit codes, output formats and every
-//! input form. Verdicts come from the PSS fixtures (a restricted pod passes, a privileged one
+//! The `security-context-checker` binary (docs/checker.md), run as users run it: exit codes,
+//! output formats, every input form, where it finds its module and the simulated requester. Verdicts come from the PSS fixtures (a restricted pod passes, a privileged one
 //! does not), so the tests do not depend on the policy's wording.
 
 use std::io::Write;
@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use e2e_tests::{AdmissionRequestBuilder, policy_path, test_module};
+use security_context_checker::policy::{MODULE_FILE, POLICY_ENV};
+use security_context_input::AdmissionRequestBuilder;
 use serde_json::{Value, json};
 
 /// Settings under which `GOOD_POD` passes and `BAD_POD` fails: only the restricted floor.
@@ -94,13 +95,38 @@ impl std::fmt::Debug for Run {
     }
 }
 
+/// The module under test: `$SCP_POLICY_WASM`, else `annotated-policy.wasm` at the repository
+/// root (built by `make wasm`).
+fn policy_path() -> PathBuf {
+    match std::env::var_os(POLICY_ENV).filter(|p| !p.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(MODULE_FILE),
+    }
+}
+
+const CHECKER: &str = env!("CARGO_BIN_EXE_security-context-checker");
+
 fn checker(args: &[&str], stdin: Option<&str>) -> Run {
+    checker_with(args, stdin, Some(&policy_path()))
+}
+
+/// The checker with `$SCP_POLICY_WASM` set to `policy` (or unset).
+fn checker_with(args: &[&str], stdin: Option<&str>, policy: Option<&Path>) -> Run {
     // Fail with the "run make wasm" message, not a confusing exit 2, when the module is missing.
-    let _ = test_module();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_checker"));
+    assert!(
+        policy_path().is_file(),
+        "policy module {} is missing: run `make wasm` (or `make test`) first, or point \
+         {POLICY_ENV} at a module",
+        policy_path().display()
+    );
+    let mut command = Command::new(CHECKER);
+    command.args(args).env_remove(POLICY_ENV);
+    if let Some(policy) = policy {
+        command.env(POLICY_ENV, policy);
+    }
     command
-        .args(args)
-        .env("SCP_POLICY_WASM", policy_path())
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -601,4 +627,129 @@ fn mutate_flag_prints_the_mutated_object() {
         docs[0]["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"],
         serde_json::json!(true)
     );
+}
+
+#[test]
+fn the_module_is_found_by_flag_then_environment_then_beside_the_executable() {
+    let dir = scratch();
+    let good = write(&dir, "good.yaml", GOOD_POD);
+    let settings = write(&dir, "settings.yml", RESTRICTED);
+    let args = |policy: Option<&str>| {
+        let mut all = vec!["check".to_owned()];
+        if let Some(p) = policy {
+            all.extend(["--policy".to_owned(), p.to_owned()]);
+        }
+        all.extend([
+            "--settings".to_owned(),
+            settings.display().to_string(),
+            good.display().to_string(),
+        ]);
+        all
+    };
+    let module = policy_path();
+    let module = module.to_str().unwrap();
+    // --policy first, even over the environment.
+    let missing = dir.join("missing.wasm");
+    let run = checker_with(
+        &args(Some(module))
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        None,
+        Some(&missing),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    // Then the environment: a missing module there is an error naming it.
+    let run = checker_with(
+        &args(None).iter().map(String::as_str).collect::<Vec<_>>(),
+        None,
+        Some(&missing),
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("missing.wasm"), "{run:?}");
+    // Then annotated-policy.wasm beside the executable: a copy of the binary with one.
+    let bin_dir = dir.join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let copy = bin_dir.join("security-context-checker");
+    std::fs::copy(CHECKER, &copy).unwrap();
+    let mut command = Command::new(&copy);
+    command
+        .args(args(None))
+        .env_remove(POLICY_ENV)
+        .current_dir(&dir);
+    let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if security_context_checker::policy::embedded().is_none() {
+        // Nothing beside it, nothing embedded: the error names the four places.
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        for needle in ["--policy", POLICY_ENV, MODULE_FILE, "embedded", "make wasm"] {
+            assert!(stderr.contains(needle), "no {needle:?}: {stderr}");
+        }
+    }
+    std::fs::copy(policy_path(), bin_dir.join(MODULE_FILE)).unwrap();
+    let out = command.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Settings whose exception relaxes `readOnlyRootFilesystem` only for `alice` in `sre`.
+const SRE_EXCEPTION: &str = "\
+podSecurityStandard: restricted
+podSecurityContext: {}
+securityContext:
+  readOnlyRootFilesystem: true
+exceptions:
+- name: sre-writable-root
+  reason: the SRE team debugs with a writable root filesystem
+  match:
+    users: [alice]
+    groups: [sre]
+  securityContext:
+    readOnlyRootFilesystem: false
+";
+
+#[test]
+fn user_and_group_flags_simulate_the_requester() {
+    let dir = scratch();
+    let settings = write(&dir, "settings.yml", SRE_EXCEPTION);
+    let pod = write(&dir, "good.yaml", GOOD_POD);
+    let run = |extra: &[&str]| {
+        let mut all = vec![
+            "check",
+            "--output",
+            "json",
+            "--settings",
+            settings.to_str().unwrap(),
+        ];
+        all.extend_from_slice(extra);
+        all.push(pod.to_str().unwrap());
+        checker(&all, None)
+    };
+    // Nobody in particular (the cluster admin): the pod's writable root is refused.
+    let admin = run(&[]);
+    assert_eq!(admin.code, 1, "{admin:?}");
+    // alice in sre: the exception applies.
+    let alice = run(&["--user", "alice", "--group", "sre"]);
+    assert_eq!(alice.code, 0, "{alice:?}");
+    // alice in another group, or someone else in sre: refused.
+    for extra in [
+        &["--user", "alice", "--group", "dev"][..],
+        &["--user=bob", "--group=sre"][..],
+        &["--user", "alice"][..],
+    ] {
+        let r = run(extra);
+        assert_eq!(r.code, 1, "{extra:?}: {r:?}");
+    }
+    // Several groups: any of them may be the one matched.
+    let r = run(&["--user", "alice", "--group", "dev", "--group", "sre"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    // Empty names are usage errors.
+    for extra in [&["--user", ""][..], &["--group", " "][..]] {
+        let r = run(extra);
+        assert_eq!(r.code, 2, "{extra:?}: {r:?}");
+    }
 }

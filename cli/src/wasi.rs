@@ -4,28 +4,23 @@
 //! Kubewarden's `wasi_cli` evaluator and the `wasmtime run` CLI do.
 //!
 //! ```no_run
-//! use e2e_tests::wasi::WasiModule;
+//! use security_context_checker::wasi::WasiModule;
 //!
 //! let module = WasiModule::from_file("annotated-policy-wasi.wasm".as_ref())?;
 //! let run = module.run(&["validate-settings"], b"{}")?;
 //! assert_eq!(run.exit_code, 0);
-//! # Ok::<(), e2e_tests::wasi::WasiError>(())
+//! # Ok::<(), security_context_checker::wasi::WasiError>(())
 //! ```
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::time::Duration;
-
-use wasmtime_provider::wasmtime::{self, Engine, InstancePre, Linker, Module, Store};
+use wasmtime_provider::wasmtime::{Engine, InstancePre, Linker, Module, Store};
 use wasmtime_provider::wasmtime_wasi::p1::{self, WasiP1Ctx};
 use wasmtime_provider::wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_provider::wasmtime_wasi::{I32Exit, WasiCtxBuilder};
 
-use crate::{SettingsResponse, ValidationResponse};
-
-/// Environment variable that points the tests at another WASI module.
-pub const WASI_POLICY_ENV: &str = "SCP_WASI_POLICY_WASM";
+use crate::engine::{DEADLINE_TICKS, engine};
+use crate::host::{SettingsResponse, ValidationResponse};
 
 /// The only module a portable WASI command may import from.
 pub const WASI_PREVIEW1: &str = "wasi_snapshot_preview1";
@@ -35,10 +30,6 @@ const PROGRAM_NAME: &str = "policy.wasm";
 
 /// Most a run may write to stdout or stderr (the API server limits responses far below this).
 const OUTPUT_CAPACITY: usize = 64 * 1024 * 1024;
-
-const EPOCH_TICK: Duration = Duration::from_millis(100);
-/// A run longer than this many ticks (30 s) is interrupted: a looping module fails a test.
-const DEADLINE_TICKS: u64 = 300;
 
 /// Everything that can go wrong running the WASI module.
 #[derive(Debug)]
@@ -150,9 +141,7 @@ impl WasiModule {
             what: label.to_owned(),
             error,
         };
-        let mut config = wasmtime::Config::default();
-        config.epoch_interruption(true);
-        let engine = Engine::new(&config).map_err(|e| compile_err(e.to_string()))?;
+        let engine = engine().map_err(compile_err)?;
         let module = Module::new(&engine, bytes).map_err(|e| compile_err(e.to_string()))?;
         let foreign: Vec<String> = module
             .imports()
@@ -175,7 +164,6 @@ impl WasiModule {
         let pre = linker
             .instantiate_pre(&module)
             .map_err(|e| compile_err(e.to_string()))?;
-        start_epoch_ticker(&engine);
         Ok(WasiModule {
             engine,
             pre,
@@ -281,53 +269,4 @@ impl WasiModule {
             stderr: String::new(),
         })
     }
-}
-
-fn start_epoch_ticker(engine: &Engine) {
-    let weak = engine.weak();
-    let spawned = std::thread::Builder::new()
-        .name("wasi-epoch".to_owned())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(EPOCH_TICK);
-                match weak.upgrade() {
-                    Some(engine) => engine.increment_epoch(),
-                    None => break,
-                }
-            }
-        });
-    // Without a ticker the deadline never fires: runs still work, only without the timeout.
-    drop(spawned);
-}
-
-/// The WASI module to test: `$SCP_WASI_POLICY_WASM` if set, else `annotated-policy-wasi.wasm`
-/// at the repository root (built by `make wasi`).
-pub fn wasi_policy_path() -> PathBuf {
-    match std::env::var_os(WASI_POLICY_ENV).filter(|p| !p.is_empty()) {
-        Some(p) => PathBuf::from(p),
-        None => crate::repo_root().join("annotated-policy-wasi.wasm"),
-    }
-}
-
-/// The WASI module for tests, compiled once per test process.
-///
-/// # Panics
-/// When the module is missing or does not load: the tests must fail, never skip, when
-/// `make wasi` has not been run.
-pub fn test_wasi_module() -> &'static WasiModule {
-    static MODULE: OnceLock<WasiModule> = OnceLock::new();
-    MODULE.get_or_init(|| {
-        let path = wasi_policy_path();
-        if !path.is_file() {
-            panic!(
-                "WASI module {} is missing: run `make wasi` (or `make test`) first, \
-                 or point {WASI_POLICY_ENV} at a module",
-                path.display()
-            );
-        }
-        match WasiModule::from_file(&path) {
-            Ok(module) => module,
-            Err(e) => panic!("{e} (rebuild it with `make wasi`)"),
-        }
-    })
 }

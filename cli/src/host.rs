@@ -1,14 +1,14 @@
 //! A waPC host for the policy module: compile once, instantiate cheaply, answer host calls.
 //!
 //! ```no_run
-//! use e2e_tests::host::{PolicyModule, HostCalls};
+//! use security_context_checker::host::{PolicyModule, HostCalls};
 //! use std::sync::Arc;
 //!
 //! let module = PolicyModule::from_file("annotated-policy.wasm".as_ref())?;
 //! let calls = Arc::new(HostCalls::new());
 //! let host = module.instantiate_with(calls.clone())?;
 //! let verdict = host.validate(&serde_json::json!({}), &serde_json::json!({}))?;
-//! # Ok::<(), e2e_tests::host::HostError>(())
+//! # Ok::<(), security_context_checker::host::HostError>(())
 //! ```
 
 use std::collections::BTreeMap;
@@ -18,17 +18,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use security_context_input::ImageUserTable;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wapc::WapcHost;
-use wasmtime_provider::wasmtime;
 use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
-/// How often the epoch ticker advances the engine's clock.
-const EPOCH_TICK: Duration = Duration::from_millis(100);
-/// A guest call that runs longer than this many ticks (30 s) is interrupted: a policy that loops
-/// must fail a test, not hang it. `policy-server` protects itself the same way.
-const DEADLINE_TICKS: u64 = 300;
+use crate::engine::{DEADLINE_TICKS, deadline_ticks, engine};
 
 /// Everything that can go wrong between the host and the guest.
 #[derive(Debug)]
@@ -175,13 +171,9 @@ impl HostCalls {
     /// for an image with no USER). The image is looked up as the pod names it, then without its
     /// tag or digest, so `nginx` answers for `nginx:1.27`. An image missing from the table gets
     /// a lookup error, as an unreachable registry would.
-    pub fn with_image_users(self, table: BTreeMap<String, String>) -> Self {
-        self.with_oci_handler(move |image| {
-            match table.get(image).or_else(|| table.get(repository_of(image))) {
-                Some(user) => Ok(oci_manifest_config_response(user)),
-                None => Err(format!("no such image in the image-user table: {image}")),
-            }
-        })
+    pub fn with_image_users(self, table: impl Into<ImageUserTable>) -> Self {
+        let table = table.into();
+        self.with_oci_handler(move |image| table.user(image).map(oci_manifest_config_response))
     }
 
     /// All non-log host calls so far, in order.
@@ -257,15 +249,6 @@ impl HostCalls {
     }
 }
 
-/// An image reference without its tag or digest: `reg:5000/a/b:1@sha256:…` → `reg:5000/a/b`.
-pub fn repository_of(image: &str) -> &str {
-    let without_digest = image.split_once('@').map_or(image, |(repo, _)| repo);
-    match without_digest.rfind(':') {
-        Some(colon) if !without_digest[colon..].contains('/') => &without_digest[..colon],
-        _ => without_digest,
-    }
-}
-
 /// A minimal, valid `OciManifestAndConfigResponse` (what `policy-server` answers for
 /// `oci/v1/oci_manifest_config`) for an image whose config says `User: user`.
 pub fn oci_manifest_config_response(user: &str) -> Vec<u8> {
@@ -325,22 +308,12 @@ impl PolicyModule {
             what: label.to_owned(),
             error,
         };
-        let mut config = wasmtime::Config::default();
-        config.epoch_interruption(true);
-        if let Some(dir) = std::env::var_os("SCP_WASMTIME_CACHE").filter(|d| !d.is_empty()) {
-            let mut cache_config = wasmtime::CacheConfig::new();
-            cache_config.with_directory(PathBuf::from(dir));
-            let cache =
-                wasmtime::Cache::new(cache_config).map_err(|e| compile_err(e.to_string()))?;
-            config.cache(Some(cache));
-        }
-        let engine = wasmtime::Engine::new(&config).map_err(|e| compile_err(e.to_string()))?;
+        let engine = engine().map_err(compile_err)?;
         let pre = WasmtimeEngineProviderBuilder::new()
             .engine(engine.clone())
             .module_bytes(bytes)
             .build_pre()
             .map_err(|e| compile_err(e.to_string()))?;
-        start_epoch_ticker(&engine);
         Ok(PolicyModule {
             pre,
             label: label.to_owned(),
@@ -351,8 +324,7 @@ impl PolicyModule {
     /// Interrupt guest calls (and the guest's init) that run longer than about `timeout`
     /// (default 30 s; the resolution is 100 ms). Applies to instances created afterwards.
     pub fn with_call_timeout(mut self, timeout: Duration) -> Self {
-        let ticks = timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
-        self.deadline_ticks = u64::try_from(ticks).unwrap_or(u64::MAX);
+        self.deadline_ticks = deadline_ticks(timeout);
         self
     }
 
@@ -387,23 +359,6 @@ impl PolicyModule {
             .map_err(|e| HostError::Instantiate(e.to_string()))?;
         Ok(PolicyHost { host, calls })
     }
-}
-
-fn start_epoch_ticker(engine: &wasmtime::Engine) {
-    let weak = engine.weak();
-    let spawned = std::thread::Builder::new()
-        .name("wasm-epoch".to_owned())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(EPOCH_TICK);
-                match weak.upgrade() {
-                    Some(engine) => engine.increment_epoch(),
-                    None => break,
-                }
-            }
-        });
-    // Without a ticker the deadline never fires: calls still work, only without the timeout.
-    drop(spawned);
 }
 
 /// One instance of the policy, with its host calls. Not `Send`: make one per thread.
@@ -477,26 +432,5 @@ impl PolicyHost {
             error: e.to_string(),
             body: String::from_utf8_lossy(&body).into_owned(),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::repository_of;
-
-    #[test]
-    fn repositories() {
-        assert_eq!(repository_of("nginx"), "nginx");
-        assert_eq!(repository_of("nginx:1.27"), "nginx");
-        assert_eq!(
-            repository_of("reg.io:5000/team/app"),
-            "reg.io:5000/team/app"
-        );
-        assert_eq!(
-            repository_of("reg.io:5000/team/app:v2"),
-            "reg.io:5000/team/app"
-        );
-        assert_eq!(repository_of("app@sha256:abc"), "app");
-        assert_eq!(repository_of("app:1@sha256:abc"), "app");
     }
 }

@@ -7,7 +7,7 @@
 //! this module skip, with a visible notice, when the binaries are absent.
 //!
 //! ```no_run
-//! use e2e_tests::kubewarden::{PolicyEntry, PolicyMode, PolicyServer, find_binary, POLICY_SERVER_ENV};
+//! use xtask::kubewarden::{PolicyEntry, PolicyMode, PolicyServer, find_binary, POLICY_SERVER_ENV};
 //! # fn main() -> Result<(), String> {
 //! let binary = find_binary(POLICY_SERVER_ENV, "policy-server")?.expect("policy-server");
 //! let entries = vec![PolicyEntry::new("standard", "annotated-policy.wasm".as_ref(), serde_json::json!({}))];

@@ -10,7 +10,7 @@
 //! importing only WASI preview 1; like kwctl, its protocol version is recorded as `"Unknown"`.
 //!
 //! Like `kwctl annotate` (1.35+) it scans the module's data for the host capabilities it calls
-//! (`e2e_tests::metadata::detect_host_capabilities`). Where kwctl only warns, this refuses to
+//! (`xtask::metadata::detect_host_capabilities`). Where kwctl only warns, this refuses to
 //! annotate a module that calls a capability `hostCapabilities` does not declare: policy-server
 //! grants namespaced policies only the capabilities their PolicyServer allows, so an undeclared
 //! one would surface as a failed call in production. A declared capability the scan does not
@@ -20,9 +20,10 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use e2e_tests::metadata::{Metadata, USAGE_ANNOTATION, detect_host_capabilities};
-use e2e_tests::wasi::WasiModule;
-use e2e_tests::{PolicyModule, repo_root, wasm};
+use security_context_checker::PolicyModule;
+use security_context_checker::wasi::WasiModule;
+use xtask::metadata::{Metadata, USAGE_ANNOTATION, detect_host_capabilities};
+use xtask::{repo_root, wasm};
 
 /// What kwctl records as the protocol version of a WASI policy.
 const WASI_PROTOCOL_VERSION: &str = "Unknown";

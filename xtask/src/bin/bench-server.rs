@@ -18,12 +18,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use e2e_tests::kubewarden::{
+use serde_json::{Value, json};
+use xtask::kubewarden::{
     POLICY_SERVER_ENV, PolicyEntry, PolicyServer, UPSTREAM_MODULES_ENV, admission_review,
     check_version, find_binary, trust_config,
 };
-use e2e_tests::{policy_path, repo_root};
-use serde_json::{Value, json};
+use xtask::{policy_path, repo_root};
 
 const USAGE: &str = "usage: bench-server --inputs DIR [--requests N] [--seconds S] [--connections C] [--rounds R] [--workers W]
   DIR holds deployment-typical.json (python3 e2e-tests/benches/make_requests.py DIR)

@@ -1,13 +1,17 @@
-//! Reading what people feed the checker: multi-document YAML or JSON holding plain objects,
-//! `List`s, AdmissionRequests or AdmissionReviews. YAML is read as kubectl reads it (YAML 1.1,
-//! merge keys applied, ambiguous documents refused): see [`crate::yaml`].
+//! Reading what people feed the checker and the playground: multi-document YAML or JSON
+//! holding plain objects, `List`s, AdmissionRequests or AdmissionReviews. YAML (feature
+//! `yaml`) is read as kubectl reads it (YAML 1.1, merge keys applied, ambiguous documents
+//! refused): see `crate::yaml`.
+//!
+//! A document that is not a Kubernetes object, or an item of a `List` that is not one, is
+//! reported on its own ([`Read::errors`]); the other documents, and the other items of the
+//! same `List`, are still read and evaluated.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::Value;
 
-use crate::request::AdmissionRequestBuilder;
+use crate::request::{AdmissionRequestBuilder, Requester};
 
 /// A problem with the input, located as precisely as we can.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +42,7 @@ pub struct Document {
 
 /// Split a text into documents. JSON (one value or several concatenated) is read as JSON,
 /// anything else as multi-document YAML. Empty documents are dropped, but still counted.
+#[cfg(feature = "yaml")]
 pub fn parse_documents(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
@@ -59,6 +64,7 @@ pub fn parse_documents(text: &str, source: &str) -> Result<Vec<Document>, InputE
     parse_yaml_stream(text, source)
 }
 
+#[cfg(feature = "yaml")]
 fn parse_json_stream(text: &str) -> Result<Vec<Document>, (usize, serde_json::Error)> {
     let mut docs = Vec::new();
     for (i, value) in serde_json::Deserializer::from_str(text)
@@ -74,6 +80,7 @@ fn parse_json_stream(text: &str) -> Result<Vec<Document>, (usize, serde_json::Er
     Ok(docs)
 }
 
+#[cfg(feature = "yaml")]
 fn parse_yaml_stream(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
     let docs = crate::yaml::parse_stream(text).map_err(|e| InputError {
         source: source.to_owned(),
@@ -166,7 +173,7 @@ fn shape_of(doc: Value) -> Result<Shape, String> {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -220,13 +227,58 @@ fn entry_for_request(request: Value, source: &str, document: usize, item: Option
     }
 }
 
-/// The objects of one document, each wrapped in an AdmissionRequest. Plain objects become
-/// CREATE requests in their own namespace or `default_namespace`.
-pub fn entries(
-    doc: Document,
-    source: &str,
-    default_namespace: &str,
-) -> Result<Vec<Entry>, InputError> {
+/// What reading some input found: the objects, each wrapped in an AdmissionRequest, and the
+/// documents or `List` items that are not objects.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Read {
+    pub entries: Vec<Entry>,
+    pub errors: Vec<InputError>,
+}
+
+/// How plain objects are wrapped: the namespace of an object that names none (as
+/// `kubectl apply -n`) and who sends the request. Ready AdmissionRequests are taken as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wrapping {
+    pub default_namespace: String,
+    pub requester: Requester,
+}
+
+impl Default for Wrapping {
+    fn default() -> Self {
+        Wrapping {
+            default_namespace: crate::request::DEFAULT_NAMESPACE.to_owned(),
+            requester: Requester::default(),
+        }
+    }
+}
+
+impl Wrapping {
+    /// Objects without a namespace go to `namespace`.
+    pub fn in_namespace(namespace: &str) -> Self {
+        Wrapping {
+            default_namespace: namespace.to_owned(),
+            ..Wrapping::default()
+        }
+    }
+
+    /// Objects without a namespace go to `namespace` (blank: `default`), sent by `requester`.
+    pub fn new(namespace: &str, requester: Requester) -> Self {
+        let namespace = namespace.trim();
+        Wrapping {
+            default_namespace: match namespace {
+                "" => crate::request::DEFAULT_NAMESPACE.to_owned(),
+                ns => ns.to_owned(),
+            },
+            requester,
+        }
+    }
+}
+
+/// The objects of one document, each wrapped in an AdmissionRequest, into `read`. Plain
+/// objects become CREATE requests in their own namespace or the wrapping's. A document that is
+/// no object, or a `List` item that is none, adds an error and nothing else: the other items of
+/// the `List` are still read.
+pub fn read_document(doc: Document, source: &str, wrapping: &Wrapping, read: &mut Read) {
     let err = |message: String| InputError {
         source: source.to_owned(),
         document: Some(doc.number),
@@ -234,43 +286,95 @@ pub fn entries(
     };
     let wrap = |object: Value, item: Option<usize>| {
         let request = AdmissionRequestBuilder::new(object)
-            .default_namespace(default_namespace)
+            .default_namespace(&wrapping.default_namespace)
+            .requester(&wrapping.requester)
             .build();
         entry_for_request(request, source, doc.number, item)
     };
-    match shape_of(doc.value).map_err(err)? {
-        Shape::Object(object) => Ok(vec![wrap(object, None)]),
-        Shape::Request(request) => Ok(vec![entry_for_request(request, source, doc.number, None)]),
-        Shape::List(items) => {
-            let mut out = Vec::with_capacity(items.len());
+    match shape_of(doc.value) {
+        Err(e) => read.errors.push(err(e)),
+        Ok(Shape::Object(object)) => read.entries.push(wrap(object, None)),
+        Ok(Shape::Request(request)) => {
+            read.entries
+                .push(entry_for_request(request, source, doc.number, None));
+        }
+        Ok(Shape::List(items)) => {
             for (i, item) in items.into_iter().enumerate() {
-                match shape_of(item).map_err(|e| err(format!("items[{i}]: {e}")))? {
-                    Shape::Object(object) => out.push(wrap(object, Some(i))),
-                    Shape::Request(request) => {
-                        out.push(entry_for_request(request, source, doc.number, Some(i)))
+                match shape_of(item) {
+                    Ok(Shape::Object(object)) => read.entries.push(wrap(object, Some(i))),
+                    Ok(Shape::Request(request)) => {
+                        read.entries
+                            .push(entry_for_request(request, source, doc.number, Some(i)))
                     }
-                    Shape::List(_) => return Err(err(format!("items[{i}]: a list inside a list"))),
+                    Ok(Shape::List(_)) => read
+                        .errors
+                        .push(err(format!("items[{i}]: a list inside a list"))),
+                    Err(e) => read.errors.push(err(format!("items[{i}]: {e}"))),
                 }
             }
-            Ok(out)
         }
     }
 }
 
-/// Parse a text and wrap everything in it.
+/// The objects of documents parsed already (one JSON value per document, null for an empty
+/// one, numbered from 1), as [`read_document`] reads each.
+pub fn read_values(documents: Vec<Value>, source: &str, wrapping: &Wrapping) -> Read {
+    let mut read = Read::default();
+    for (i, value) in documents.into_iter().enumerate() {
+        if !value.is_null() {
+            let number = i.saturating_add(1);
+            read_document(Document { number, value }, source, wrapping, &mut read);
+        }
+    }
+    read
+}
+
+/// The objects of one document, or the first error in it (see [`read_document`]).
+pub fn entries(
+    doc: Document,
+    source: &str,
+    default_namespace: &str,
+) -> Result<Vec<Entry>, InputError> {
+    let mut read = Read::default();
+    read_document(
+        doc,
+        source,
+        &Wrapping::in_namespace(default_namespace),
+        &mut read,
+    );
+    match read.errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(read.entries),
+    }
+}
+
+/// Parse a text and wrap everything in it. `Err` when the text cannot be read at all
+/// (invalid YAML or JSON); documents and items that are not objects are in [`Read::errors`].
+#[cfg(feature = "yaml")]
+pub fn read_text(text: &str, source: &str, wrapping: &Wrapping) -> Result<Read, InputError> {
+    let mut read = Read::default();
+    for doc in parse_documents(text, source)? {
+        read_document(doc, source, wrapping, &mut read);
+    }
+    Ok(read)
+}
+
+/// Parse a text and wrap everything in it; the first error fails it all.
+#[cfg(feature = "yaml")]
 pub fn entries_from_text(
     text: &str,
     source: &str,
     default_namespace: &str,
 ) -> Result<Vec<Entry>, InputError> {
-    let mut out = Vec::new();
-    for doc in parse_documents(text, source)? {
-        out.extend(entries(doc, source, default_namespace)?);
+    let read = read_text(text, source, &Wrapping::in_namespace(default_namespace))?;
+    match read.errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(read.entries),
     }
-    Ok(out)
 }
 
 /// Settings from YAML or JSON text: an object, or nothing at all (meaning `{}`).
+#[cfg(feature = "yaml")]
 pub fn parse_settings(text: &str, source: &str) -> Result<Value, InputError> {
     let docs = parse_documents(text, source)?;
     let mut docs = docs.into_iter();
@@ -298,40 +402,19 @@ pub fn parse_settings(text: &str, source: &str) -> Result<Value, InputError> {
     Ok(settings)
 }
 
-/// An image-user table (`--image-users`): a mapping image → the `User` its config names, as a
-/// string or a number; `""` or null for an image with no USER (which runs as root).
-pub fn parse_image_users(text: &str, source: &str) -> Result<BTreeMap<String, String>, InputError> {
-    let err = |message: String| InputError {
+/// An image-user table (`--image-users`) from YAML or JSON text: a mapping image → the `User`
+/// its config names, as a string or a number; `""` or null for an image with no USER (which
+/// runs as root). See [`crate::ImageUserTable`].
+#[cfg(feature = "yaml")]
+pub fn parse_image_users(text: &str, source: &str) -> Result<crate::ImageUserTable, InputError> {
+    crate::ImageUserTable::from_value(parse_settings(text, source)?).map_err(|message| InputError {
         source: source.to_owned(),
         document: Some(1),
         message,
-    };
-    let table = match parse_settings(text, source)? {
-        Value::Object(map) => map,
-        _ => return Err(err("expected a mapping image: user".to_owned())),
-    };
-    let mut out = BTreeMap::new();
-    for (image, user) in table {
-        let user = match user {
-            Value::String(s) => s,
-            Value::Number(n) if n.is_u64() => n.to_string(),
-            Value::Null => String::new(),
-            other => {
-                return Err(err(format!(
-                    "image {image:?}: the user must be a string or a non-negative integer, found {}",
-                    type_name(&other)
-                )));
-            }
-        };
-        if image.trim().is_empty() {
-            return Err(err("an empty image name".to_owned()));
-        }
-        out.insert(image, user);
-    }
-    Ok(out)
+    })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "yaml"))]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -430,20 +513,57 @@ mod tests {
     }
 
     #[test]
+    fn one_bad_list_item_fails_only_itself() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: a}}\n- 3\n- {apiVersion: v1, kind: Pod, metadata: {name: b}}\n---\njust text\n---\n{apiVersion: v1, kind: Pod, metadata: {name: c}}\n";
+        let read = read_text(text, "s", &Wrapping::default()).unwrap();
+        let names: Vec<(usize, Option<usize>, &str)> = read
+            .entries
+            .iter()
+            .map(|e| (e.document, e.item, e.name.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [(1, Some(0), "a"), (1, Some(2), "b"), (3, None, "c")]
+        );
+        let errors: Vec<String> = read.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            errors,
+            [
+                "s, document 1: items[1]: expected a Kubernetes object, found a number",
+                "s, document 2: expected a Kubernetes object, found a string",
+            ]
+        );
+        assert!(entries_from_text(text, "s", "default").is_err());
+    }
+
+    #[test]
+    fn the_requester_goes_into_wrapped_objects_only() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n---\n{uid: u, operation: CREATE, object: {}, userInfo: {username: bob}}\n";
+        let wrapping = Wrapping {
+            requester: Requester::new("alice", &["sre".to_owned()]),
+            ..Wrapping::default()
+        };
+        let read = read_text(text, "s", &wrapping).unwrap();
+        assert_eq!(read.entries[0].request["userInfo"]["username"], "alice");
+        assert_eq!(read.entries[0].request["userInfo"]["groups"][0], "sre");
+        assert_eq!(read.entries[1].request["userInfo"]["username"], "bob");
+    }
+
+    #[test]
     fn image_user_tables() {
         let table = parse_image_users(
             "nginx: \"101\"\npostgres: 999\nbusybox: ''\nscratch: null\n",
             "u",
         )
         .unwrap();
-        assert_eq!(table["nginx"], "101");
-        assert_eq!(table["postgres"], "999");
-        assert_eq!(table["busybox"], "");
-        assert_eq!(table["scratch"], "");
+        assert_eq!(table.0["nginx"], "101");
+        assert_eq!(table.0["postgres"], "999");
+        assert_eq!(table.0["busybox"], "");
+        assert_eq!(table.0["scratch"], "");
         assert!(parse_image_users("nginx: -1\n", "u").is_err());
         assert!(parse_image_users("nginx: [a]\n", "u").is_err());
         assert!(parse_image_users("- nginx\n", "u").is_err());
-        assert!(parse_image_users("", "u").unwrap().is_empty());
+        assert!(parse_image_users("", "u").unwrap().0.is_empty());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Turn Kubernetes objects into the AdmissionRequests the API server would send.
+//! Turn Kubernetes objects into the AdmissionRequests the API server would send: the one
+//! builder the checker, the e2e tests and the playground wrap objects with.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -6,6 +7,54 @@ use serde_json::{Value, json};
 
 /// The namespace a namespaced object without `metadata.namespace` lands in.
 pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// Who sends a request: `userInfo.username` and `userInfo.groups`. Exceptions may match on
+/// them (`match.users`, `match.groups`); the checker's `--user` / `--group` and the
+/// playground's "User" and "Groups" fields set them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requester {
+    pub username: String,
+    pub groups: Vec<String>,
+}
+
+impl Default for Requester {
+    /// The cluster administrator of a kubeadm cluster (what `kubectl` sends with the admin
+    /// kubeconfig): `kubernetes-admin` in `system:masters`.
+    fn default() -> Self {
+        Requester {
+            username: "kubernetes-admin".to_owned(),
+            groups: vec![
+                "system:masters".to_owned(),
+                "system:authenticated".to_owned(),
+            ],
+        }
+    }
+}
+
+impl Requester {
+    /// A requester named `username` in `groups`, as the API server describes an
+    /// authenticated user: `system:authenticated` is added to the groups. Blank names are
+    /// dropped; with neither a username nor a group, the [`Requester::default`]; with groups
+    /// but no username, the default's username.
+    pub fn new(username: &str, groups: &[String]) -> Self {
+        let mut groups: Vec<String> = groups
+            .iter()
+            .map(|g| g.trim())
+            .filter(|g| !g.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let default = Requester::default();
+        let username = match username.trim() {
+            "" if groups.is_empty() => return default,
+            "" => default.username,
+            name => name.to_owned(),
+        };
+        if !groups.iter().any(|g| g == "system:authenticated") {
+            groups.push("system:authenticated".to_owned());
+        }
+        Requester { username, groups }
+    }
+}
 
 /// Group, version and resource (plural) of a kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +173,8 @@ pub struct AdmissionRequestBuilder {
     namespace: Option<String>,
     default_namespace: String,
     sub_resource: Option<String>,
-    username: String,
+    requester: Requester,
+    uid: Option<String>,
     dry_run: bool,
 }
 
@@ -137,7 +187,8 @@ impl AdmissionRequestBuilder {
             namespace: None,
             default_namespace: DEFAULT_NAMESPACE.to_owned(),
             sub_resource: None,
-            username: "kubernetes-admin".to_owned(),
+            requester: Requester::default(),
+            uid: None,
             dry_run: false,
         }
     }
@@ -173,8 +224,21 @@ impl AdmissionRequestBuilder {
         self
     }
 
+    /// Who sends the request (`userInfo`); default [`Requester::default`].
+    pub fn requester(mut self, requester: &Requester) -> Self {
+        self.requester = requester.clone();
+        self
+    }
+
+    /// Only the username of the requester (`userInfo.username`).
     pub fn username(mut self, username: &str) -> Self {
-        self.username = username.to_owned();
+        self.requester.username = username.to_owned();
+        self
+    }
+
+    /// The request's `uid` (default: a fresh one per request of this process).
+    pub fn uid(mut self, uid: &str) -> Self {
+        self.uid = Some(uid.to_owned());
         self
     }
 
@@ -214,7 +278,7 @@ impl AdmissionRequestBuilder {
         let resource =
             json!({ "group": gvr.group, "version": gvr.version, "resource": gvr.resource });
         let mut request = json!({
-            "uid": next_uid(),
+            "uid": self.uid.unwrap_or_else(next_uid),
             "kind": gvk,
             "resource": resource,
             "requestKind": gvk,
@@ -222,8 +286,8 @@ impl AdmissionRequestBuilder {
             "name": name,
             "operation": self.operation,
             "userInfo": {
-                "username": self.username,
-                "groups": ["system:masters", "system:authenticated"]
+                "username": self.requester.username,
+                "groups": self.requester.groups
             },
             "object": self.object,
             "oldObject": self.old_object,
@@ -304,6 +368,34 @@ mod tests {
         assert_eq!(req["kind"]["group"], "");
         let ns = json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "x" } });
         assert!(create_request(&ns).get("namespace").is_none());
+    }
+
+    #[test]
+    fn requester_goes_into_user_info() {
+        let pod = json!({ "apiVersion": "v1", "kind": "Pod", "metadata": { "name": "p" } });
+        let req = create_request(&pod);
+        assert_eq!(
+            req["userInfo"],
+            json!({ "username": "kubernetes-admin",
+                    "groups": ["system:masters", "system:authenticated"] })
+        );
+        let sre = Requester::new("alice", &["sre".to_owned(), " ".to_owned()]);
+        let req = AdmissionRequestBuilder::new(pod.clone())
+            .requester(&sre)
+            .uid("u-1")
+            .build();
+        assert_eq!(
+            req["userInfo"],
+            json!({ "username": "alice", "groups": ["sre", "system:authenticated"] })
+        );
+        assert_eq!(req["uid"], "u-1");
+        assert_eq!(Requester::new(" ", &[]), Requester::default());
+        let only_name = Requester::new("bob", &[]);
+        assert_eq!(only_name.username, "bob");
+        assert_eq!(only_name.groups, ["system:authenticated"]);
+        let only_group = Requester::new("", &["dba".to_owned()]);
+        assert_eq!(only_group.username, "kubernetes-admin");
+        assert_eq!(only_group.groups, ["dba", "system:authenticated"]);
     }
 
     #[test]

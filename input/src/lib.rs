@@ -1,0 +1,24 @@
+//! The input side of the security-context policy, shared by the checker
+//! (`security-context-checker`), the e2e tests and the browser playground, so that all of them
+//! read the same manifest the same way:
+//!
+//! - [`manifest`]: what a document is (a plain object, a `List`, an AdmissionRequest or an
+//!   AdmissionReview) and the [`manifest::Entry`] (an AdmissionRequest) for each object in it;
+//! - [`request`]: the one builder of the AdmissionRequests the API server would send, with the
+//!   requester ([`request::Requester`]: `userInfo.username` and `groups`) as an input;
+//! - [`image_users`]: image-user tables (image → the image config's `User`), answered as the
+//!   policy's OCI lookup would be;
+//! - [`yaml`] (feature `yaml`): YAML read as kubectl reads it (YAML 1.1, merge keys applied,
+//!   documents YAML readers disagree on refused).
+//!
+//! Only `serde_json` is required; the YAML reader (`saphyr-parser`) comes with the feature.
+
+pub mod image_users;
+pub mod manifest;
+pub mod request;
+#[cfg(feature = "yaml")]
+pub mod yaml;
+
+pub use image_users::ImageUserTable;
+pub use manifest::{Document, Entry, InputError};
+pub use request::{AdmissionRequestBuilder, DEFAULT_NAMESPACE, Requester, create_request};

@@ -1,0 +1,253 @@
+//! The playground's adapter (src/lib.rs) natively: objects wrapped as the checker wraps them,
+//! one verdict per object, per-document and per-item errors, settings, mutation, image users
+//! and the simulated requester, and exports that answer like the module.
+
+use security_context_input::image_users::repository_of;
+use security_context_input::{AdmissionRequestBuilder, ImageUserTable};
+use security_context_playground::*;
+use serde_json::{Value, json};
+
+fn create_request(object: Value, default_namespace: &str, uid: usize) -> Value {
+    AdmissionRequestBuilder::new(object)
+        .default_namespace(default_namespace)
+        .uid(&format!("00000000-0000-4000-8000-{uid:012x}"))
+        .build()
+}
+
+fn image_user_table(json: &str) -> Result<ImageUserTable, String> {
+    ImageUserTable::from_json(json)
+}
+
+fn deployment(namespace: Option<&str>, read_only: bool) -> Value {
+    let mut metadata = json!({ "name": "ai-service" });
+    if let Some(ns) = namespace {
+        metadata["namespace"] = json!(ns);
+    }
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata,
+        "spec": { "template": { "metadata": { "labels": { "app": "x" } }, "spec": {
+            "securityContext": { "runAsNonRoot": true, "runAsUser": 1000, "runAsGroup": 1000,
+                "fsGroup": 1000, "seccompProfile": { "type": "RuntimeDefault" } },
+            "containers": [{ "name": "app", "image": "registry.matih.io/matih/ai-service:2.4.1",
+                "securityContext": { "allowPrivilegeEscalation": false,
+                    "readOnlyRootFilesystem": read_only, "capabilities": { "drop": ["ALL"] } } }]
+        } } }
+    })
+}
+
+fn report(docs: Value, settings: &str) -> Report {
+    evaluate_documents(&docs.to_string(), settings, "{}", "default", "", "")
+}
+
+#[test]
+fn wraps_objects_as_create_requests() {
+    let req = create_request(deployment(Some("shop"), true), "default", 7);
+    assert_eq!(
+        req["kind"],
+        json!({ "group": "apps", "version": "v1", "kind": "Deployment" })
+    );
+    assert_eq!(req["resource"]["resource"], "deployments");
+    assert_eq!(req["namespace"], "shop");
+    assert_eq!(req["operation"], "CREATE");
+    assert_eq!(req["uid"], "00000000-0000-4000-8000-000000000007");
+    let req = create_request(deployment(None, true), "data", 1);
+    assert_eq!(req["namespace"], "data");
+    let ns = json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "x" } });
+    assert!(create_request(ns, "default", 1).get("namespace").is_none());
+    let policy = json!({ "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy" });
+    assert_eq!(
+        create_request(policy, "d", 1)["resource"]["resource"],
+        "networkpolicies"
+    );
+}
+
+#[test]
+fn standard_verdicts_per_object() {
+    let docs = json!([
+        null,
+        deployment(Some("matih-ai"), true),
+        deployment(Some("matih-ai"), false),
+        { "apiVersion": "v1", "kind": "Service", "metadata": { "name": "s" } },
+    ]);
+    let r = report(docs, "{}");
+    assert!(r.settings.valid);
+    assert!(r.errors.is_empty());
+    let verdicts: Vec<(usize, bool)> = r
+        .results
+        .iter()
+        .map(|e| (e.document, e.outcome.accepted))
+        .collect();
+    assert_eq!(verdicts, [(2, true), (3, false), (4, true)]);
+    let bad = &r.results[1];
+    assert_eq!(bad.namespace.as_deref(), Some("matih-ai"));
+    let row = &bad.outcome.violations[0];
+    assert!(row.checks.contains(&"readOnlyRootFilesystem"), "{row:?}");
+    assert_eq!(
+        row.field,
+        "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem"
+    );
+    // The response is the module's: the same fields, no rows.
+    let response: Value = serde_json::from_str(bad.response.get()).unwrap();
+    assert_eq!(response["accepted"], false);
+    assert_eq!(response["message"], json!(bad.outcome.message));
+    assert!(response.get("violations").is_none());
+}
+
+#[test]
+fn lists_requests_and_bad_documents() {
+    let list = json!({ "apiVersion": "v1", "kind": "List",
+        "items": [deployment(Some("a"), true), 3] });
+    let request = json!({ "uid": "u", "operation": "CREATE",
+        "kind": { "group": "apps", "version": "v1", "kind": "Deployment" },
+        "namespace": "n", "object": deployment(Some("n"), true) });
+    let review = json!({ "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": request.clone() });
+    let r = report(
+        json!([list, request, review, "text", { "kind": "Pod" }]),
+        "{}",
+    );
+    let seen: Vec<(usize, Option<usize>, &str)> = r
+        .results
+        .iter()
+        .map(|e| (e.document, e.item, e.namespace.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(seen, [(1, Some(0), "a"), (2, None, "n"), (3, None, "n")]);
+    let errors: Vec<(usize, &str)> = r
+        .errors
+        .iter()
+        .map(|e| (e.document, e.message.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (1, "items[1]: expected a Kubernetes object, found a number"),
+            (4, "expected a Kubernetes object, found a string"),
+            (5, "not a Kubernetes object: no apiVersion"),
+        ]
+    );
+}
+
+#[test]
+fn invalid_settings_are_reported_and_reject_every_object() {
+    let r = report(json!([deployment(None, true)]), r#"{"runAsUsr": 1}"#);
+    assert!(!r.settings.valid);
+    assert!(
+        r.settings
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("runAsUsr"))
+    );
+    assert!(!r.results[0].outcome.accepted);
+    let r = report(json!([deployment(None, true)]), "not json");
+    assert!(!r.settings.valid);
+    assert!(r.results.is_empty());
+}
+
+#[test]
+fn mutation_comes_from_the_settings() {
+    let mut object = deployment(Some("matih-ai"), true);
+    object["spec"]["template"]["spec"]["securityContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("fsGroup");
+    let settings = r#"{"mutation": {"enabled": true}}"#;
+    let r = report(json!([object]), settings);
+    let e = &r.results[0];
+    assert!(e.outcome.accepted, "{:?}", e.outcome.message);
+    let mutated = e.outcome.mutated_object.as_ref().unwrap();
+    assert_eq!(
+        mutated["spec"]["template"]["spec"]["securityContext"]["fsGroup"],
+        1000
+    );
+    assert!(
+        e.object["spec"]["template"]["spec"]["securityContext"]
+            .get("fsGroup")
+            .is_none()
+    );
+    let response: Value = serde_json::from_str(e.response.get()).unwrap();
+    assert_eq!(&response["mutated_object"], mutated);
+}
+
+#[test]
+fn image_users_come_from_the_table() {
+    let mut object = deployment(Some("matih-ai"), true);
+    object["spec"]["template"]["spec"]["securityContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("runAsUser");
+    let settings = r#"{"podSecurityContext": {"runAsNonRoot": true}, "imageUser": {"verify": true, "onLookupFailure": "deny"}}"#;
+    let image = "registry.matih.io/matih/ai-service:2.4.1";
+    let repository = "registry.matih.io/matih/ai-service";
+    for (table, accepted) in [
+        (json!({ image: "1000" }), true),
+        (json!({ image: 1000 }), true),
+        (json!({ repository: "1000" }), true),
+        (json!({ image: "", repository: "1000" }), false),
+        (json!({ image: "" }), false),
+        (json!({}), false),
+    ] {
+        let table = table.to_string();
+        let r = evaluate_documents(
+            &json!([object.clone()]).to_string(),
+            settings,
+            &table,
+            "",
+            "",
+            "",
+        );
+        assert!(r.image_users.valid);
+        assert_eq!(r.results[0].outcome.accepted, accepted, "{table}");
+    }
+    assert_eq!(repository_of("nginx:1.27"), "nginx");
+    assert_eq!(
+        repository_of("localhost:5000/app@sha256:abc"),
+        "localhost:5000/app"
+    );
+    assert_eq!(repository_of("localhost:5000/app"), "localhost:5000/app");
+    assert!(image_user_table(r#"{"nginx": [1]}"#).is_err());
+    assert!(image_user_table(r#"["nginx"]"#).is_err());
+    assert!(image_user_table("").unwrap().0.is_empty());
+}
+
+#[test]
+fn exports_answer_like_the_module() {
+    assert_eq!(validate_settings_js("{}"), r#"{"valid":true}"#);
+    assert!(validate_settings_js(r#"{"runAsUsr":1}"#).starts_with(r#"{"valid":false"#));
+    let payload = json!({ "request": create_request(deployment(Some("matih-ai"), true), "default", 1),
+        "settings": {} });
+    assert_eq!(
+        validate_js(&payload.to_string(), ""),
+        String::from_utf8(security_context_policy::validate(
+            payload.to_string().as_bytes()
+        ))
+        .unwrap()
+    );
+    let checks: Vec<Value> = serde_json::from_str(&checks_js()).unwrap();
+    assert!(checks.iter().any(|c| c["id"] == "readOnlyRootFilesystem"));
+}
+
+#[test]
+fn user_and_groups_are_the_requester_of_wrapped_objects() {
+    let settings = r#"{"exceptions": [{"name": "sre", "reason": "debugging",
+        "match": {"users": ["alice"], "groups": ["sre"]},
+        "securityContext": {"readOnlyRootFilesystem": false}}]}"#;
+    let docs = json!([deployment(Some("matih-ai"), false)]).to_string();
+    for (user, groups, accepted) in [
+        ("", "", false),
+        ("alice", "", false),
+        ("alice", "sre", true),
+        ("alice", "dev, sre", true),
+        ("alice", "dev\nsre\n", true),
+        ("bob", "sre", false),
+    ] {
+        let r = evaluate_documents(&docs, settings, "", "default", user, groups);
+        assert!(r.settings.valid, "{:?}", r.settings.message);
+        assert_eq!(
+            r.results[0].outcome.accepted, accepted,
+            "{user:?} in {groups:?}: {:?}",
+            r.results[0].outcome.message
+        );
+    }
+}
