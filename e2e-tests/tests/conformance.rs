@@ -1,4 +1,5 @@
-//! The Pod Security Standards v1.37 fixtures (CONTRACT §3.4): with settings
+//! The Pod Security Standards v1.37 fixtures (docs/checks.md, "The Pod Security Standard
+//! floor"): with settings
 //! `{podSecurityStandard: L, podSecurityContext: {}, securityContext: {}}` every `L/pass` pod is
 //! accepted and every `L/fail` pod rejected. All mismatches are reported together.
 

@@ -1,4 +1,4 @@
-//! Image-user verification (CONTRACT §5) through the built module, with a host that answers
+//! Image-user verification (docs/mutation-and-image-users.md) through the built module, with a host that answers
 //! `kubewarden`/`oci`/`v1/oci_manifest_config` from a table, as policy-server would from the
 //! registry.
 

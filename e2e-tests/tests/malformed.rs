@@ -1,4 +1,4 @@
-//! Hostile and malformed input (CONTRACT §3.5): the module never traps and never panics; it
+//! Hostile and malformed input (docs/checks.md, "What is evaluated"): the module never traps and never panics; it
 //! answers every payload with a well-formed response, a rejection (or `valid: false`) with a
 //! message where the input is malformed. Every case runs on a fresh instance, and every failure
 //! is reported, not only the first.
@@ -440,7 +440,7 @@ fn validate_settings_answers_every_malformed_payload() {
 
 #[test]
 fn empty_settings_are_valid() {
-    // CONTRACT §2: `{}` means the seed's standard.
+    // docs/settings.md: `{}` means the platform's standard security context.
     let host = test_module().instantiate().unwrap();
     let response = host.validate_settings(&json!({})).unwrap();
     assert!(response.valid, "{{}} refused: {:?}", response.message);
@@ -448,7 +448,8 @@ fn empty_settings_are_valid() {
 
 #[test]
 fn a_thousand_bad_containers_get_a_bounded_message() {
-    // CONTRACT §3.5: under 4 KiB whatever the number of violations; warnings ≤ 256 characters.
+    // docs/checks.md, "What is evaluated": under 4 KiB whatever the number of violations;
+    // warnings ≤ 256 characters.
     let containers: Vec<Value> = (0..1000)
         .map(|i| json!({"name": format!("c{i}"), "image": "nginx", "securityContext": {"privileged": true, "runAsUser": 0}}))
         .collect();

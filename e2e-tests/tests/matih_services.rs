@@ -1,11 +1,12 @@
-//! The seed's service table through the built module (issue "The policy", done-when 3): every
+//! The platform's services (docs/exceptions.md, "The per-service overrides") through the
+//! built module: every
 //! service's manifest is accepted under `examples/settings/matih.yml` in its own namespace with
 //! its own image, and the exception does not follow it anywhere else: in another namespace,
 //! with a look-alike image, or next to a sidecar the exception does not cover, the services
 //! that need their exception are rejected with the container, the field path and the fix.
 //!
-//! AI Service, Query Engine and API Gateway run with the standard values (the seed's table says
-//! so); their exceptions only record the verified UID and reason. For them the test checks that
+//! AI Service, Query Engine and API Gateway run with the standard values (that section's table
+//! says so); their exceptions only record the verified UID and reason. For them the test checks that
 //! the exception is not applied outside its scope, and that the standard still holds them.
 
 use e2e_tests::{PolicyHost, ValidationResponse, repo_root, test_host};

@@ -1,4 +1,4 @@
-//! Mutation (CONTRACT §4) through the built module, as Kubewarden runs it with `mutating: true`.
+//! Mutation (docs/mutation-and-image-users.md) through the built module, as Kubewarden runs it with `mutating: true`.
 
 use e2e_tests::{PolicyHost, ValidationResponse, test_host};
 use security_context_input::AdmissionRequestBuilder;

@@ -1,4 +1,4 @@
-//! Every settings validation rule of CONTRACT §2, fed through the module's `validate_settings`
+//! Every settings validation rule (docs/settings.md, "Settings validation"), fed through the module's `validate_settings`
 //! as Kubewarden does when it loads the policy. The table (`testdata/invalid-settings.json`) is
 //! shared with the core's native unit test, so both runtimes are held to the same messages.
 
