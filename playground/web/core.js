@@ -23,7 +23,7 @@ function yamlError(e, document) {
 // YAML 1.1 scalars and `<<` merge keys. The `yaml` package only parses here (failsafe schema:
 // every scalar stays text, with its style and tag); the functions below build the JSON the API
 // server receives with go-yaml v2's rules, and refuse what YAML readers disagree on, exactly as
-// the offline checker does (e2e-tests/src/yaml.rs):
+// the offline checker does (input/src/yaml.rs):
 // - aliases are expanded; `<<` merges a mapping, an alias to one, or a list of those;
 // - quoted and block scalars are strings; plain ones resolve as go-yaml v2's resolve.go:
 //   y/yes/on/true (any of their three casings) are true, n/no/off/false false, ~/null/empty
