@@ -9,7 +9,7 @@
 //! Every export takes and returns JSON text, so the page and the tests see exactly the bytes
 //! the Kubewarden module returns (`response`), next to the structured rows (`outcome`).
 
-use security_context_input::manifest::{InputError, Wrapping, read_values};
+use security_context_input::manifest::{Wrapping, read_values};
 use security_context_input::{ImageUserTable, Requester};
 use security_context_policy::checks::REGISTRY;
 use security_context_policy::image_user::ImageUserLookup;
@@ -58,16 +58,6 @@ pub struct DocumentError {
     pub message: String,
 }
 
-impl From<InputError> for DocumentError {
-    fn from(e: InputError) -> Self {
-        let document = e.document.unwrap_or(0);
-        DocumentError {
-            document,
-            message: e.message,
-        }
-    }
-}
-
 /// Settings validation as the module answers it: `{"valid": bool, "message"?}`.
 #[derive(Serialize, serde::Deserialize)]
 pub struct Validity {
@@ -76,18 +66,12 @@ pub struct Validity {
     pub message: Option<String>,
 }
 
-impl Validity {
-    const VALID: Validity = Validity {
-        valid: true,
-        message: None,
-    };
+fn validity(valid: bool, message: Option<String>) -> Validity {
+    Validity { valid, message }
+}
 
-    fn invalid(message: String) -> Self {
-        Validity {
-            valid: false,
-            message: Some(message),
-        }
-    }
+fn doc_error(document: usize, message: String) -> DocumentError {
+    DocumentError { document, message }
 }
 
 /// Everything the page shows for one state of the editors.
@@ -114,12 +98,15 @@ pub fn evaluate_documents(
     let settings_json = Some(settings)
         .filter(|s| !s.trim().is_empty())
         .unwrap_or("{}");
-    let validity = security_context_policy::validate_settings(settings_json.as_bytes());
+    let answer = security_context_policy::validate_settings(settings_json.as_bytes());
     let mut report = Report {
-        settings: serde_json::from_slice(&validity).unwrap_or(Validity::invalid(
-            "could not read the settings validation".to_owned(),
-        )),
-        image_users: Validity::VALID,
+        settings: serde_json::from_slice(&answer).unwrap_or_else(|_| {
+            validity(
+                false,
+                Some("could not read the settings validation".to_owned()),
+            )
+        }),
+        image_users: validity(true, None),
         results: Vec::new(),
         errors: Vec::new(),
     };
@@ -128,7 +115,7 @@ pub fn evaluate_documents(
         return report;
     }
     let mut lookup = PageLookup(ImageUserTable::from_json(image_users).unwrap_or_else(|e| {
-        report.image_users = Validity::invalid(e);
+        report.image_users = validity(false, Some(e));
         ImageUserTable::default()
     }));
     let documents = match serde_json::from_str(documents_json) {
@@ -136,17 +123,17 @@ pub fn evaluate_documents(
         Ok(other) => vec![other],
         Err(e) => {
             let message = format!("the documents are not JSON: {e}");
-            report.errors.push(DocumentError {
-                document: 0,
-                message,
-            });
+            report.errors.push(doc_error(0, message));
             return report;
         }
     };
     let groups: Vec<String> = groups.split([',', '\n']).map(str::to_owned).collect();
     let wrapping = Wrapping::new(namespace, Requester::new(user, &groups));
     let read = read_values(documents, "", &wrapping);
-    report.errors = read.errors.into_iter().map(DocumentError::from).collect();
+    let errors = read.errors.into_iter();
+    report.errors = errors
+        .map(|e| doc_error(e.document.unwrap_or(0), e.message))
+        .collect();
     for entry in read.entries {
         let payload = format!(
             r#"{{"request":{},"settings":{settings_json}}}"#,
