@@ -141,11 +141,15 @@ pub fn evaluate_request(
 /// mutation) or does not read cleanly: the caller then takes the general path, which also
 /// words the errors.
 pub fn evaluate_fast(payload: &[u8], lookup: &mut dyn ImageUserLookup) -> Option<Outcome> {
-    let text = std::str::from_utf8(payload).ok()?;
-    let (mut req, settings) = match known_settings(text) {
-        // The settings are the ones compiled last: only the request is read.
-        Some((request_text, settings)) => (serde_json::from_str(request_text).ok()?, settings),
+    let (mut req, settings) = match known_settings(payload) {
+        // The settings are the ones compiled last: only the request is read (and checked as
+        // UTF-8; the settings' bytes equal bytes that were).
+        Some((request, settings)) => (
+            serde_json::from_str(std::str::from_utf8(request).ok()?).ok()?,
+            settings,
+        ),
         None => {
+            let text = std::str::from_utf8(payload).ok()?;
             let p: ViewPayload = serde_json::from_str(text).ok()?;
             let settings_bytes = p.settings.map_or(&b"{}"[..], |s| s.get().as_bytes());
             (p.request?, compiled_settings(settings_bytes).ok()?)
@@ -171,18 +175,18 @@ pub fn evaluate_fast(payload: &[u8], lookup: &mut dyn ImageUserLookup) -> Option
 /// its tail. Returns the request's text and the compiled settings. Anything else (another key
 /// order, spacing, other settings) is `None`, and the payload is read whole. The request's text
 /// must still parse as one JSON value, so a string inside the request cannot fake the split.
-fn known_settings(text: &str) -> Option<(&str, Arc<Settings>)> {
+fn known_settings(payload: &[u8]) -> Option<(&[u8], Arc<Settings>)> {
     let guard = SETTINGS_CACHE.lock().ok()?;
     let (cached, settings) = guard.as_ref()?;
-    let inner = text.strip_prefix(r#"{"request":"#)?.strip_suffix('}')?;
+    let inner = payload
+        .strip_prefix(br#"{"request":"#)?
+        .strip_suffix(b"}")?;
     let split = inner.len().checked_sub(cached.len())?;
-    let (head, tail) = (inner.as_bytes().split_at_checked(split))?;
+    let (head, tail) = inner.split_at_checked(split)?;
     if !same_bytes(tail, cached) {
         return None;
     }
-    let request = std::str::from_utf8(head)
-        .ok()?
-        .strip_suffix(r#","settings":"#)?;
+    let request = head.strip_suffix(br#","settings":"#)?;
     Some((request, Arc::clone(settings)))
 }
 
