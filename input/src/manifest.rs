@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::locate::Segment;
 use crate::request::{AdmissionRequestBuilder, Requester};
 
 /// A problem with the input, located as precisely as we can.
@@ -19,7 +20,28 @@ pub struct InputError {
     pub source: String,
     /// 1-based document number, when known.
     pub document: Option<usize>,
+    /// 1-based line and column in the source, when the reader knows them (syntax errors);
+    /// otherwise `path` in the document locates the problem (see [`crate::locate`]).
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// Where in the document the problem is: empty for the whole document, `items[1]` for an
+    /// item of a `List`.
+    pub path: Vec<Segment>,
     pub message: String,
+}
+
+impl InputError {
+    /// An error about a whole input or document, with no position of its own.
+    pub fn new(source: &str, document: Option<usize>, message: String) -> Self {
+        InputError {
+            source: source.to_owned(),
+            document,
+            line: None,
+            column: None,
+            path: Vec::new(),
+            message,
+        }
+    }
 }
 
 impl fmt::Display for InputError {
@@ -53,10 +75,14 @@ pub fn parse_documents(text: &str, source: &str) -> Result<Vec<Document>, InputE
                 if let Ok(docs) = parse_yaml_stream(text, source) {
                     return Ok(docs);
                 }
+                // serde_json counts lines from the first non-blank character.
+                let skipped = text.len() - trimmed.len();
+                let blank_lines = text.get(..skipped).map_or(0, |s| s.matches('\n').count());
+                let line = error.line() + blank_lines;
                 return Err(InputError {
-                    source: source.to_owned(),
-                    document: Some(number),
-                    message: format!("invalid JSON: {error}"),
+                    line: (error.line() > 0).then_some(line),
+                    column: (error.column() > 0).then_some(error.column()),
+                    ..InputError::new(source, Some(number), format!("invalid JSON: {error}"))
                 });
             }
         }
@@ -83,12 +109,16 @@ fn parse_json_stream(text: &str) -> Result<Vec<Document>, (usize, serde_json::Er
 #[cfg(feature = "yaml")]
 fn parse_yaml_stream(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
     let docs = crate::yaml::parse_stream(text).map_err(|e| InputError {
-        source: source.to_owned(),
-        document: Some(e.document),
-        message: match e.line {
-            Some(_) => format!("invalid YAML at {e}"),
-            None => format!("invalid YAML: {e}"),
-        },
+        line: e.line,
+        column: e.column,
+        ..InputError::new(
+            source,
+            Some(e.document),
+            match e.line {
+                Some(_) => format!("invalid YAML at {e}"),
+                None => format!("invalid YAML: {e}"),
+            },
+        )
     })?;
     Ok(docs
         .into_iter()
@@ -111,6 +141,10 @@ pub struct Entry {
     pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
+    /// Where the object is in its document: empty for a plain object, `items[2]` for an item
+    /// of a `List`, `request.object` in an AdmissionReview, `object` in an AdmissionRequest.
+    /// Field paths of findings are relative to it (see [`crate::locate`]).
+    pub path: Vec<Segment>,
     pub request: Value,
 }
 
@@ -128,8 +162,10 @@ impl Entry {
 #[derive(Debug, Clone, PartialEq)]
 enum Shape {
     Object(Value),
-    Request(Value),
-    List(Vec<Value>),
+    /// A request, and where its object is (`object` or `request.object`).
+    Request(Value, &'static [&'static str]),
+    /// Items, and whether they are under `items` (a `List`) or the document itself.
+    List(Vec<Value>, bool),
 }
 
 fn str_field<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -139,7 +175,7 @@ fn str_field<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
 fn shape_of(doc: Value) -> Result<Shape, String> {
     let Value::Object(map) = &doc else {
         if let Value::Array(items) = doc {
-            return Ok(Shape::List(items));
+            return Ok(Shape::List(items, false));
         }
         return Err(format!(
             "expected a Kubernetes object, found {}",
@@ -149,7 +185,9 @@ fn shape_of(doc: Value) -> Result<Shape, String> {
     let kind = map.get("kind").and_then(Value::as_str);
     if kind == Some("AdmissionReview") {
         return match map.get("request") {
-            Some(request @ Value::Object(_)) => Ok(Shape::Request(request.clone())),
+            Some(request @ Value::Object(_)) => {
+                Ok(Shape::Request(request.clone(), &["request", "object"]))
+            }
             Some(other) => Err(format!(
                 "AdmissionReview.request must be an object, found {}",
                 type_name(other)
@@ -158,13 +196,13 @@ fn shape_of(doc: Value) -> Result<Shape, String> {
         };
     }
     if map.contains_key("uid") && (map.contains_key("object") || map.contains_key("operation")) {
-        return Ok(Shape::Request(doc));
+        return Ok(Shape::Request(doc, &["object"]));
     }
     if let Some(kind) = kind
         && (kind == "List" || kind.ends_with("List"))
         && let Some(Value::Array(items)) = map.get("items")
     {
-        return Ok(Shape::List(items.clone()));
+        return Ok(Shape::List(items.clone(), true));
     }
     match (kind, map.get("apiVersion").and_then(Value::as_str)) {
         (Some(k), Some(v)) if !k.is_empty() && !v.is_empty() => Ok(Shape::Object(doc)),
@@ -201,7 +239,13 @@ fn object_name(object: &Value) -> String {
     "<unnamed>".to_owned()
 }
 
-fn entry_for_request(request: Value, source: &str, document: usize, item: Option<usize>) -> Entry {
+fn entry_for_request(
+    request: Value,
+    source: &str,
+    document: usize,
+    item: Option<usize>,
+    path: Vec<Segment>,
+) -> Entry {
     let object = request.get("object").filter(|o| o.is_object());
     let kind = request
         .get("kind")
@@ -223,6 +267,7 @@ fn entry_for_request(request: Value, source: &str, document: usize, item: Option
         kind,
         namespace,
         name,
+        path,
         request,
     }
 }
@@ -279,37 +324,53 @@ impl Wrapping {
 /// no object, or a `List` item that is none, adds an error and nothing else: the other items of
 /// the `List` are still read.
 pub fn read_document(doc: Document, source: &str, wrapping: &Wrapping, read: &mut Read) {
-    let err = |message: String| InputError {
-        source: source.to_owned(),
-        document: Some(doc.number),
-        message,
+    let err = |message: String, path: Vec<Segment>| InputError {
+        path,
+        ..InputError::new(source, Some(doc.number), message)
     };
-    let wrap = |object: Value, item: Option<usize>| {
+    let wrap = |object: Value, item: Option<usize>, path: Vec<Segment>| {
         let request = AdmissionRequestBuilder::new(object)
             .default_namespace(&wrapping.default_namespace)
             .requester(&wrapping.requester)
             .build();
-        entry_for_request(request, source, doc.number, item)
+        entry_for_request(request, source, doc.number, item, path)
+    };
+    let keys = |prefix: Vec<Segment>, keys: &[&str]| {
+        let mut path = prefix;
+        path.extend(keys.iter().map(|k| Segment::Key((*k).to_owned())));
+        path
     };
     match shape_of(doc.value) {
-        Err(e) => read.errors.push(err(e)),
-        Ok(Shape::Object(object)) => read.entries.push(wrap(object, None)),
-        Ok(Shape::Request(request)) => {
+        Err(e) => read.errors.push(err(e, Vec::new())),
+        Ok(Shape::Object(object)) => read.entries.push(wrap(object, None, Vec::new())),
+        Ok(Shape::Request(request, at)) => {
+            let path = keys(Vec::new(), at);
             read.entries
-                .push(entry_for_request(request, source, doc.number, None));
+                .push(entry_for_request(request, source, doc.number, None, path));
         }
-        Ok(Shape::List(items)) => {
+        Ok(Shape::List(items, under_items)) => {
             for (i, item) in items.into_iter().enumerate() {
+                let mut here = Vec::with_capacity(2);
+                if under_items {
+                    here.push(Segment::Key("items".to_owned()));
+                }
+                here.push(Segment::Index(i));
                 match shape_of(item) {
-                    Ok(Shape::Object(object)) => read.entries.push(wrap(object, Some(i))),
-                    Ok(Shape::Request(request)) => {
-                        read.entries
-                            .push(entry_for_request(request, source, doc.number, Some(i)))
+                    Ok(Shape::Object(object)) => read.entries.push(wrap(object, Some(i), here)),
+                    Ok(Shape::Request(request, at)) => {
+                        let path = keys(here, at);
+                        read.entries.push(entry_for_request(
+                            request,
+                            source,
+                            doc.number,
+                            Some(i),
+                            path,
+                        ))
                     }
-                    Ok(Shape::List(_)) => read
+                    Ok(Shape::List(..)) => read
                         .errors
-                        .push(err(format!("items[{i}]: a list inside a list"))),
-                    Err(e) => read.errors.push(err(format!("items[{i}]: {e}"))),
+                        .push(err(format!("items[{i}]: a list inside a list"), here)),
+                    Err(e) => read.errors.push(err(format!("items[{i}]: {e}"), here)),
                 }
             }
         }
@@ -385,19 +446,19 @@ pub fn parse_settings(text: &str, source: &str) -> Result<Value, InputError> {
             ..
         }) => Value::Object(map),
         Some(Document { number, value }) => {
-            return Err(InputError {
-                source: source.to_owned(),
-                document: Some(number),
-                message: format!("settings must be a mapping, found {}", type_name(&value)),
-            });
+            return Err(InputError::new(
+                source,
+                Some(number),
+                format!("settings must be a mapping, found {}", type_name(&value)),
+            ));
         }
     };
     if let Some(extra) = docs.next() {
-        return Err(InputError {
-            source: source.to_owned(),
-            document: Some(extra.number),
-            message: "settings must be a single document".to_owned(),
-        });
+        return Err(InputError::new(
+            source,
+            Some(extra.number),
+            "settings must be a single document".to_owned(),
+        ));
     }
     Ok(settings)
 }
@@ -407,11 +468,8 @@ pub fn parse_settings(text: &str, source: &str) -> Result<Value, InputError> {
 /// runs as root). See [`crate::ImageUserTable`].
 #[cfg(feature = "yaml")]
 pub fn parse_image_users(text: &str, source: &str) -> Result<crate::ImageUserTable, InputError> {
-    crate::ImageUserTable::from_value(parse_settings(text, source)?).map_err(|message| InputError {
-        source: source.to_owned(),
-        document: Some(1),
-        message,
-    })
+    crate::ImageUserTable::from_value(parse_settings(text, source)?)
+        .map_err(|message| InputError::new(source, Some(1), message))
 }
 
 #[cfg(all(test, feature = "yaml"))]

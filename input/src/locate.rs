@@ -1,0 +1,868 @@
+//! Where a field is in the text a person wrote: the line and column of every key and list item
+//! of every document, recorded while reading the YAML or JSON, so that a finding about
+//! `spec.template.spec.containers[0].securityContext.capabilities.add` points at the line to
+//! edit. The checker and the playground both locate findings with this module.
+//!
+//! - [`parse_path`] reads the field paths the policy reports (`a.b[0].c`,
+//!   `metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"]`);
+//! - [`SourceMap::of_text`] records the positions of every document of a multi-document YAML
+//!   stream or of a JSON stream, numbered as [`crate::manifest::parse_documents`] numbers them,
+//!   and the Helm template each document came from (`# Source: chart/templates/x.yaml`);
+//! - [`DocumentMap::locate`] gives the position of a path: the field's key, the list item, or,
+//!   when the field is absent, its nearest present parent. Keys that come from a `<<` merge
+//!   point into the merged mapping; fields under an alias point into the anchored node.
+//!
+//! Lines and columns count from 1; columns count characters.
+
+use std::fmt::Write as _;
+
+/// One step of a field path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Reads a field path as the policy writes them: keys separated by `.`, list indices as `[0]`,
+/// keys with dots or brackets quoted as `["a.b/c"]` (with `\"` and `\\` escapes). A path that
+/// cannot be read names the character and the offset.
+pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
+    let mut out = Vec::new();
+    let mut chars = path.char_indices().peekable();
+    let mut key = String::new();
+    let bad = |at: usize, what: &str| {
+        format!(
+            "field path {path:?}: {what} at byte {at}; write keys as a.b, indices as [0], other keys as [\"a.b\"]"
+        )
+    };
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '.' => {
+                if !key.is_empty() {
+                    out.push(Segment::Key(std::mem::take(&mut key)));
+                }
+            }
+            '[' => {
+                if !key.is_empty() {
+                    out.push(Segment::Key(std::mem::take(&mut key)));
+                }
+                if chars.peek().map(|&(_, c)| c) == Some('"') {
+                    chars.next();
+                    let mut quoted = String::new();
+                    let mut closed = false;
+                    while let Some((_, c)) = chars.next() {
+                        match c {
+                            '\\' => match chars.next() {
+                                Some((_, 'n')) => quoted.push('\n'),
+                                Some((_, 't')) => quoted.push('\t'),
+                                Some((_, 'r')) => quoted.push('\r'),
+                                Some((_, c)) => quoted.push(c),
+                                None => break,
+                            },
+                            '"' => {
+                                closed = true;
+                                break;
+                            }
+                            c => quoted.push(c),
+                        }
+                    }
+                    if !closed || chars.next().map(|(_, c)| c) != Some(']') {
+                        return Err(bad(at, "an unclosed [\"…\"]"));
+                    }
+                    out.push(Segment::Key(quoted));
+                } else {
+                    let mut digits = String::new();
+                    let mut closed = false;
+                    for (_, c) in chars.by_ref() {
+                        if c == ']' {
+                            closed = true;
+                            break;
+                        }
+                        digits.push(c);
+                    }
+                    if !closed {
+                        return Err(bad(at, "an unclosed ["));
+                    }
+                    match digits.parse::<usize>() {
+                        Ok(i) => out.push(Segment::Index(i)),
+                        // `annotations[key]`: a key written without quotes.
+                        Err(_) if !digits.is_empty() => out.push(Segment::Key(digits)),
+                        Err(_) => return Err(bad(at, "an empty []")),
+                    }
+                }
+            }
+            ']' => return Err(bad(at, "a ] without [")),
+            c => key.push(c),
+        }
+    }
+    if !key.is_empty() {
+        out.push(Segment::Key(key));
+    }
+    Ok(out)
+}
+
+/// A path as the policy writes it (the inverse of [`parse_path`]).
+pub fn render_path(path: &[Segment]) -> String {
+    let mut out = String::new();
+    for segment in path {
+        match segment {
+            Segment::Index(i) => {
+                let _ = write!(out, "[{i}]");
+            }
+            Segment::Key(k) if !k.is_empty() && !k.contains(['.', '[', ']', '"', '\\']) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Segment::Key(k) => {
+                let escaped = k.replace('\\', "\\\\").replace('"', "\\\"");
+                let _ = write!(out, "[\"{escaped}\"]");
+            }
+        }
+    }
+    out
+}
+
+/// A 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Where a path was found: the position, and whether it is the field's own (`exact`) or its
+/// nearest present parent's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub position: Position,
+    pub exact: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Leaf,
+    Seq(Vec<usize>),
+    /// Keys with the key's position and the value's node; `<<` merge values apart.
+    Map {
+        entries: Vec<(String, Position, usize)>,
+        merges: Vec<usize>,
+    },
+    Alias(usize),
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    at: Position,
+    kind: Kind,
+}
+
+/// The positions of one document.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentMap {
+    /// 1-based document number, empty documents included.
+    pub number: usize,
+    /// Where the document's content starts (its `---` line when it has no content).
+    pub start: Position,
+    /// The Helm template the document came from: its `# Source:` comment.
+    pub template: Option<String>,
+    nodes: Vec<Node>,
+    root: Option<usize>,
+    /// The last line with content, for finding the next document's `# Source:` comment.
+    last_line: usize,
+}
+
+/// How many aliases and merges a lookup follows before it stops (aliases always name earlier
+/// nodes, so a chain ends; this bounds the work on hostile input).
+const MAX_HOPS: usize = 10_000;
+
+impl DocumentMap {
+    fn node(&self, id: usize) -> Option<&Node> {
+        self.nodes.get(id)
+    }
+
+    /// Follows aliases to the node they name.
+    fn resolve(&self, mut id: usize, hops: &mut usize) -> Option<&Node> {
+        loop {
+            let node = self.node(id)?;
+            match node.kind {
+                Kind::Alias(target) if target < id && *hops < MAX_HOPS => {
+                    *hops += 1;
+                    id = target;
+                }
+                Kind::Alias(_) => return None,
+                _ => return Some(node),
+            }
+        }
+    }
+
+    /// The key's position and value in a mapping, looking into `<<` merges (earlier merged
+    /// mappings win, as in go-yaml) when the mapping does not name the key itself.
+    fn entry(&self, node: &Node, key: &str, hops: &mut usize) -> Option<(Position, usize)> {
+        let Kind::Map { entries, merges } = &node.kind else {
+            return None;
+        };
+        if let Some((_, at, value)) = entries.iter().find(|(k, _, _)| k == key) {
+            return Some((*at, *value));
+        }
+        for &merge in merges {
+            *hops += 1;
+            if *hops > MAX_HOPS {
+                return None;
+            }
+            let source = self.resolve(merge, hops)?;
+            let found = match &source.kind {
+                Kind::Seq(items) => items.iter().find_map(|&item| {
+                    let item = self.resolve(item, hops)?;
+                    self.entry(item, key, hops)
+                }),
+                _ => self.entry(source, key, hops),
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+
+    /// The position of `path` in this document, or of its nearest present parent (the
+    /// document's start for an empty path or an absent first key).
+    pub fn locate(&self, path: &[Segment]) -> Location {
+        let mut position = self
+            .root
+            .and_then(|r| self.node(r))
+            .map_or(self.start, |n| n.at);
+        let mut current = self.root;
+        let mut hops = 0usize;
+        for segment in path {
+            let Some(node) = current.and_then(|id| self.resolve(id, &mut hops)) else {
+                return Location {
+                    position,
+                    exact: false,
+                };
+            };
+            let next = match (segment, &node.kind) {
+                (Segment::Key(key), Kind::Map { .. }) => self.entry(node, key, &mut hops),
+                (Segment::Index(i), Kind::Seq(items)) => {
+                    items.get(*i).and_then(|&id| Some((self.node(id)?.at, id)))
+                }
+                _ => None,
+            };
+            match next {
+                Some((at, id)) => {
+                    position = at;
+                    current = Some(id);
+                }
+                None => {
+                    return Location {
+                        position,
+                        exact: false,
+                    };
+                }
+            }
+        }
+        Location {
+            position,
+            exact: true,
+        }
+    }
+}
+
+/// The positions of every document of a text.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    documents: Vec<DocumentMap>,
+}
+
+impl SourceMap {
+    /// Records the positions in a YAML or JSON text. It never fails: past a syntax error the
+    /// documents read so far are kept (the error itself is reported by the reader, with its
+    /// own line).
+    pub fn of_text(text: &str) -> SourceMap {
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        let mut map = SourceMap::default();
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            if let Some(documents) = json::documents(text) {
+                map.documents = documents;
+                return map;
+            }
+        }
+        #[cfg(feature = "yaml")]
+        {
+            map.documents = yaml::documents(text);
+        }
+        map.documents.retain(|d| d.number > 0);
+        if map.documents.is_empty() {
+            return map;
+        }
+        attach_templates(text, &mut map.documents);
+        map
+    }
+
+    /// The positions of document `number` (from 1), if it was read.
+    pub fn document(&self, number: usize) -> Option<&DocumentMap> {
+        self.documents.iter().find(|d| d.number == number)
+    }
+
+    /// Every document read, in order.
+    pub fn documents(&self) -> &[DocumentMap] {
+        &self.documents
+    }
+
+    /// The position of `path` in document `number`; line 1, column 1 when the document was
+    /// not read.
+    pub fn locate(&self, number: usize, path: &[Segment]) -> Location {
+        match self.document(number) {
+            Some(d) => d.locate(path),
+            None => Location {
+                position: Position { line: 1, column: 1 },
+                exact: false,
+            },
+        }
+    }
+}
+
+/// Helm's `helm template` writes `# Source: chart/templates/x.yaml` before each document:
+/// the last such comment after the previous document's content and before this document's
+/// content names this document's template.
+fn attach_templates(text: &str, documents: &mut [DocumentMap]) {
+    let sources: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(n, line)| {
+            let rest = line.trim_start().strip_prefix('#')?.trim_start();
+            let name = rest.strip_prefix("Source:")?.trim();
+            (!name.is_empty()).then_some((n + 1, name))
+        })
+        .collect();
+    if sources.is_empty() {
+        return;
+    }
+    let mut previous_end = 0usize;
+    for doc in documents.iter_mut() {
+        let start = doc
+            .root
+            .and_then(|r| doc.node(r))
+            .map_or(doc.start.line, |n| n.at.line);
+        doc.template = sources
+            .iter()
+            .filter(|(line, _)| *line > previous_end && *line <= start)
+            .next_back()
+            .map(|(_, name)| (*name).to_owned());
+        previous_end = previous_end.max(doc.last_line).max(start);
+    }
+}
+
+/// Positions in JSON text: one or several concatenated values.
+mod json {
+    use super::{DocumentMap, Kind, Node, Position};
+
+    struct Scanner<'t> {
+        chars: std::iter::Peekable<std::str::Chars<'t>>,
+        line: usize,
+        column: usize,
+        nodes: Vec<Node>,
+        depth: usize,
+    }
+
+    impl Scanner<'_> {
+        fn bump(&mut self) -> Option<char> {
+            let c = self.chars.next()?;
+            if c == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+            Some(c)
+        }
+
+        fn here(&self) -> Position {
+            Position {
+                line: self.line,
+                column: self.column,
+            }
+        }
+
+        fn skip_space(&mut self) {
+            while self
+                .chars
+                .peek()
+                .is_some_and(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{feff}'))
+            {
+                self.bump();
+            }
+        }
+
+        fn string(&mut self) -> Option<String> {
+            if self.bump()? != '"' {
+                return None;
+            }
+            let mut out = String::new();
+            loop {
+                match self.bump()? {
+                    '"' => return Some(out),
+                    '\\' => match self.bump()? {
+                        'n' => out.push('\n'),
+                        't' => out.push('\t'),
+                        'r' => out.push('\r'),
+                        'b' => out.push('\u{8}'),
+                        'f' => out.push('\u{c}'),
+                        'u' => {
+                            let mut hex = String::new();
+                            for _ in 0..4 {
+                                hex.push(self.bump()?);
+                            }
+                            let code = u32::from_str_radix(&hex, 16).ok()?;
+                            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+                        }
+                        c => out.push(c),
+                    },
+                    c => out.push(c),
+                }
+            }
+        }
+
+        fn value(&mut self) -> Option<usize> {
+            self.skip_space();
+            let at = self.here();
+            if self.depth > crate::locate::MAX_DEPTH {
+                return None;
+            }
+            let kind =
+                match *self.chars.peek()? {
+                    '{' => {
+                        self.bump();
+                        self.depth += 1;
+                        let mut entries = Vec::new();
+                        self.skip_space();
+                        if self.chars.peek() == Some(&'}') {
+                            self.bump();
+                        } else {
+                            loop {
+                                self.skip_space();
+                                let key_at = self.here();
+                                let key = self.string()?;
+                                self.skip_space();
+                                if self.bump()? != ':' {
+                                    return None;
+                                }
+                                let value = self.value()?;
+                                entries.push((key, key_at, value));
+                                self.skip_space();
+                                match self.bump()? {
+                                    ',' => continue,
+                                    '}' => break,
+                                    _ => return None,
+                                }
+                            }
+                        }
+                        self.depth -= 1;
+                        Kind::Map {
+                            entries,
+                            merges: Vec::new(),
+                        }
+                    }
+                    '[' => {
+                        self.bump();
+                        self.depth += 1;
+                        let mut items = Vec::new();
+                        self.skip_space();
+                        if self.chars.peek() == Some(&']') {
+                            self.bump();
+                        } else {
+                            loop {
+                                items.push(self.value()?);
+                                self.skip_space();
+                                match self.bump()? {
+                                    ',' => continue,
+                                    ']' => break,
+                                    _ => return None,
+                                }
+                            }
+                        }
+                        self.depth -= 1;
+                        Kind::Seq(items)
+                    }
+                    '"' => {
+                        self.string()?;
+                        Kind::Leaf
+                    }
+                    _ => {
+                        let mut any = false;
+                        while self.chars.peek().is_some_and(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '-' | '+' | '.')
+                        }) {
+                            self.bump();
+                            any = true;
+                        }
+                        if !any {
+                            return None;
+                        }
+                        Kind::Leaf
+                    }
+                };
+            let id = self.nodes.len();
+            self.nodes.push(Node { at, kind });
+            Some(id)
+        }
+    }
+
+    /// The documents of a JSON stream, or `None` when the text is not JSON.
+    pub(super) fn documents(text: &str) -> Option<Vec<DocumentMap>> {
+        let mut scanner = Scanner {
+            chars: text.chars().peekable(),
+            line: 1,
+            column: 1,
+            nodes: Vec::new(),
+            depth: 0,
+        };
+        let mut documents = Vec::new();
+        loop {
+            scanner.skip_space();
+            if scanner.chars.peek().is_none() {
+                return Some(documents);
+            }
+            scanner.nodes.clear();
+            let start = scanner.here();
+            let root = scanner.value()?;
+            documents.push(DocumentMap {
+                number: documents.len() + 1,
+                start,
+                template: None,
+                nodes: std::mem::take(&mut scanner.nodes),
+                root: Some(root),
+                last_line: scanner.line,
+            });
+        }
+    }
+}
+
+/// The deepest nesting recorded (as the YAML reader's limit).
+const MAX_DEPTH: usize = 256;
+
+/// Positions in YAML text, from the same parser the reader uses.
+#[cfg(feature = "yaml")]
+mod yaml {
+    use super::{DocumentMap, Kind, Node, Position};
+    use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+    use std::collections::HashMap;
+
+    fn position(span: &Span) -> Position {
+        Position {
+            line: span.start.line(),
+            column: span.start.col() + 1,
+        }
+    }
+
+    struct Builder {
+        doc: DocumentMap,
+        anchors: HashMap<usize, usize>,
+        /// Open collections, and for an open mapping the key waiting for its value.
+        open: Vec<(usize, Option<(String, Position, bool)>)>,
+    }
+
+    impl Builder {
+        fn add(&mut self, kind: Kind, at: Position, anchor: usize) -> usize {
+            let id = self.doc.nodes.len();
+            self.doc.nodes.push(Node { at, kind });
+            if anchor != 0 {
+                self.anchors.insert(anchor, id);
+            }
+            self.doc.last_line = self.doc.last_line.max(at.line);
+            id
+        }
+
+        /// Puts a new node into its parent. Returns false when the node is a mapping key
+        /// (recorded as pending, not attached).
+        fn attach(&mut self, id: usize, key_text: Option<(&str, bool)>) {
+            let Some((parent, pending)) = self.open.last_mut() else {
+                if self.doc.root.is_none() {
+                    self.doc.root = Some(id);
+                }
+                return;
+            };
+            let parent = *parent;
+            let at = self.doc.nodes.get(id).map(|n| n.at).unwrap_or_default();
+            let is_map = matches!(
+                self.doc.nodes.get(parent).map(|n| &n.kind),
+                Some(Kind::Map { .. })
+            );
+            if is_map {
+                match pending.take() {
+                    None => {
+                        // A key: only scalar keys name fields.
+                        let (text, merge) = key_text.unwrap_or(("", false));
+                        *pending = Some((text.to_owned(), at, merge));
+                    }
+                    Some((key, key_at, merge)) => {
+                        if let Some(Node {
+                            kind: Kind::Map { entries, merges },
+                            ..
+                        }) = self.doc.nodes.get_mut(parent)
+                        {
+                            if merge {
+                                merges.push(id);
+                            } else {
+                                entries.push((key, key_at, id));
+                            }
+                        }
+                    }
+                }
+            } else if let Some(Node {
+                kind: Kind::Seq(items),
+                ..
+            }) = self.doc.nodes.get_mut(parent)
+            {
+                items.push(id);
+            }
+        }
+    }
+
+    pub(super) fn documents(text: &str) -> Vec<DocumentMap> {
+        let mut out = Vec::new();
+        let mut builder: Option<Builder> = None;
+        let mut number = 0usize;
+        let budget = text.len().saturating_mul(4).saturating_add(64);
+        for (n, event) in Parser::new_from_str(text).enumerate() {
+            let Ok((event, span)) = event else { break };
+            if n > budget {
+                break;
+            }
+            let at = position(&span);
+            match event {
+                Event::DocumentStart(_) => {
+                    number += 1;
+                    builder = Some(Builder {
+                        doc: DocumentMap {
+                            number,
+                            start: at,
+                            last_line: at.line,
+                            ..DocumentMap::default()
+                        },
+                        anchors: HashMap::new(),
+                        open: Vec::new(),
+                    });
+                }
+                Event::DocumentEnd => {
+                    if let Some(b) = builder.take() {
+                        out.push(b.doc);
+                    }
+                }
+                Event::Scalar(value, style, anchor, tag) => {
+                    if let Some(b) = builder.as_mut() {
+                        let id = b.add(Kind::Leaf, at, anchor);
+                        let merge = value == "<<"
+                            && ((style == ScalarStyle::Plain && tag.is_none())
+                                || tag.as_ref().is_some_and(|t| t.suffix == "merge"));
+                        b.attach(id, Some((&value, merge)));
+                    }
+                }
+                Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                    if let Some(b) = builder.as_mut() {
+                        if b.open.len() >= super::MAX_DEPTH {
+                            break;
+                        }
+                        let kind = if matches!(event, Event::SequenceStart(..)) {
+                            Kind::Seq(Vec::new())
+                        } else {
+                            Kind::Map {
+                                entries: Vec::new(),
+                                merges: Vec::new(),
+                            }
+                        };
+                        let id = b.add(kind, at, anchor);
+                        b.attach(id, None);
+                        b.open.push((id, None));
+                    }
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    if let Some(b) = builder.as_mut() {
+                        b.open.pop();
+                        b.doc.last_line = b.doc.last_line.max(span.end.line());
+                    }
+                }
+                Event::Alias(anchor) => {
+                    if let Some(b) = builder.as_mut() {
+                        let target = b.anchors.get(&anchor).copied();
+                        let kind = target.map_or(Kind::Leaf, Kind::Alias);
+                        let id = b.add(kind, at, 0);
+                        b.attach(id, None);
+                    }
+                }
+                Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            }
+        }
+        // A document cut short by a syntax error keeps what was read.
+        if let Some(b) = builder.take() {
+            out.push(b.doc);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(map: &SourceMap, document: usize, path: &str) -> (usize, usize, bool) {
+        let path = parse_path(path).unwrap();
+        let l = map.locate(document, &path);
+        (l.position.line, l.position.column, l.exact)
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            parse_path("spec.containers[1].securityContext").unwrap(),
+            [
+                Segment::Key("spec".into()),
+                Segment::Key("containers".into()),
+                Segment::Index(1),
+                Segment::Key("securityContext".into()),
+            ]
+        );
+        let annotation =
+            r#"metadata.annotations["container.apparmor.security.beta.kubernetes.io/a\"b"]"#;
+        let parsed = parse_path(annotation).unwrap();
+        assert_eq!(
+            parsed.last(),
+            Some(&Segment::Key(
+                "container.apparmor.security.beta.kubernetes.io/a\"b".into()
+            ))
+        );
+        assert_eq!(render_path(&parsed), annotation);
+        assert_eq!(
+            parse_path("a[key.x]").unwrap(),
+            [Segment::Key("a".into()), Segment::Key("key.x".into())]
+        );
+        assert!(parse_path("a[0").is_err());
+        assert!(parse_path("a[\"x").is_err());
+        assert!(parse_path("a]").is_err());
+        assert_eq!(
+            render_path(&parse_path("items[2].object.spec").unwrap()),
+            "items[2].object.spec"
+        );
+    }
+
+    #[test]
+    #[cfg(feature = "yaml")]
+    fn yaml_lines_and_columns() {
+        let text = "\
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+        - name: a
+        - name: b
+          securityContext:
+            privileged: true
+";
+        let map = SourceMap::of_text(text);
+        let p = "spec.template.spec.containers";
+        assert_eq!(
+            at(&map, 1, &format!("{p}[1].securityContext.privileged")),
+            (9, 13, true)
+        );
+        assert_eq!(
+            at(&map, 1, &format!("{p}[1].securityContext.runAsUser")),
+            (8, 11, false)
+        );
+        assert_eq!(
+            at(&map, 1, &format!("{p}[0].securityContext")),
+            (6, 11, false)
+        );
+        assert_eq!(
+            at(&map, 1, "spec.template.spec.securityContext.fsGroup"),
+            (4, 5, false)
+        );
+        assert_eq!(at(&map, 1, ""), (1, 1, true));
+    }
+
+    #[test]
+    #[cfg(feature = "yaml")]
+    fn documents_merges_aliases_and_helm_sources() {
+        let text = "\
+# a comment
+---
+# Source: chart/templates/sa.yaml
+apiVersion: v1
+kind: ServiceAccount
+---
+# empty
+---
+# Source: chart/templates/pod.yaml
+apiVersion: v1
+kind: Pod
+base: &base {privileged: true, runAsUser: 0}
+spec:
+  containers:
+  - name: app
+    securityContext:
+      <<: *base
+      allowPrivilegeEscalation: false
+  - name: b
+    securityContext: *base
+";
+        let map = SourceMap::of_text(text);
+        assert_eq!(map.documents().len(), 3);
+        let doc = map.document(3).unwrap();
+        assert_eq!(doc.template.as_deref(), Some("chart/templates/pod.yaml"));
+        assert_eq!(
+            map.document(1).unwrap().template.as_deref(),
+            Some("chart/templates/sa.yaml")
+        );
+        assert_eq!(map.document(2).unwrap().template, None);
+        assert_eq!(at(&map, 1, "kind"), (5, 1, true));
+        // Merged: the key in the anchored mapping.
+        assert_eq!(
+            at(&map, 3, "spec.containers[0].securityContext.privileged"),
+            (12, 14, true)
+        );
+        assert_eq!(
+            at(
+                &map,
+                3,
+                "spec.containers[0].securityContext.allowPrivilegeEscalation"
+            ),
+            (18, 7, true)
+        );
+        // Aliased: into the anchored node.
+        assert_eq!(
+            at(&map, 3, "spec.containers[1].securityContext.runAsUser"),
+            (12, 32, true)
+        );
+        assert_eq!(
+            at(&map, 3, "spec.containers[1].securityContext.seccompProfile"),
+            (20, 5, false)
+        );
+    }
+
+    #[test]
+    fn json_streams() {
+        let text = "{\"kind\": \"List\",\n \"items\": [\n  {\"kind\": \"Pod\", \"spec\": {\"hostPID\": true}}\n ]}\n{\"a\": [1, \"x\\\"y\", {\"b\": null}]}";
+        let map = SourceMap::of_text(text);
+        assert_eq!(map.documents().len(), 2);
+        assert_eq!(at(&map, 1, "items[0].spec.hostPID"), (3, 28, true));
+        assert_eq!(at(&map, 1, "items[0].spec.hostIPC"), (3, 19, false));
+        assert_eq!(at(&map, 2, "a[2].b"), (5, 20, true));
+        assert_eq!(at(&map, 3, "a"), (1, 1, false));
+    }
+
+    #[test]
+    fn broken_input_never_panics() {
+        for text in [
+            "{",
+            "[1,",
+            "{\"a\": }",
+            "a: [",
+            "- &a [*a]\n",
+            "a: *nope\n",
+            "\"\\u12",
+        ] {
+            let map = SourceMap::of_text(text);
+            let _ = map.locate(1, &parse_path("a[0].b").unwrap());
+        }
+    }
+}
