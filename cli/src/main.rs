@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 const USAGE: &str = "\
 usage: security-context-checker check [OPTIONS] FILE|DIR|- ...
+       security-context-checker post-render [OPTIONS] [FILE|-]
 
 Evaluates Kubernetes manifests with the security-context policy (the compiled
 annotated-policy.wasm, run on wasmtime exactly as Kubewarden runs it).
@@ -57,7 +58,15 @@ Text output: `ACCEPTED|REJECTED Kind namespace/name`, then the policy's message 
 JSON output: an array of {source, index (document number, from 1), item (position in a
 List, or null), kind, namespace, name, response (the policy's answer)}.
 
-Exit status: 0 all accepted, 1 something rejected, 2 bad input or settings.";
+Exit status: 0 all accepted, 1 something rejected, 2 bad input or settings.
+
+post-render: Helm's post-renderer (helm install --post-renderer security-context-checker
+--post-renderer-args post-render --post-renderer-args --settings=FILE ...). Reads the
+rendered stream (standard input by default), takes the options of check but --output and
+--mutate, and writes the stream on standard output, each document as written except those
+the policy mutates, only when every object is admitted. Otherwise it writes nothing there,
+the rejected objects' verdicts go to standard error (Helm shows them) and the exit status is
+1 (rejected) or 2 (bad input or settings), so Helm installs nothing.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Output {
@@ -81,6 +90,8 @@ struct Options {
 enum Command {
     Help,
     Check(Options),
+    /// `post-render`: Helm's post-renderer (cli/src/post_render.rs).
+    PostRender(Options),
 }
 
 /// A failure that ends the run with status 2.
@@ -88,9 +99,11 @@ struct Fatal(String);
 
 fn parse_args(args: Vec<String>) -> Result<Command, String> {
     let mut it = args.into_iter();
+    let mut post_render = false;
     match it.next().as_deref() {
         None | Some("-h" | "--help" | "help") => return Ok(Command::Help),
         Some("check") => {}
+        Some("post-render") => post_render = true,
         Some(other) => {
             return Err(format!(
                 "unknown command {other:?} (the command is `check`)"
@@ -162,6 +175,9 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
             "--mutate" if inline.is_none() => opts.mutate = true,
             _ => return Err(format!("unknown option {arg:?}")),
         }
+    }
+    if post_render {
+        return post_render_options(opts);
     }
     if opts.inputs.is_empty() {
         return Err(
@@ -319,6 +335,111 @@ fn print_text(
     Ok(())
 }
 
+/// `post-render` takes the options of `check` and one input, standard input by default.
+fn post_render_options(mut opts: Options) -> Result<Command, String> {
+    if opts.mutate {
+        return Err(
+            "post-render always writes the admitted (mutated) manifests: drop --mutate".to_owned(),
+        );
+    }
+    if opts.output != Output::Text {
+        return Err(
+            "post-render writes its verdicts as text on standard error: drop --output".to_owned(),
+        );
+    }
+    match opts.inputs.len() {
+        0 => opts.inputs.push("-".to_owned()),
+        1 if !Path::new(&opts.inputs[0]).is_dir() => {}
+        _ => {
+            return Err(format!(
+                "post-render reads one rendered stream (standard input, as Helm sends it, or \
+                 one file), not {:?}: run `check` for several files or a directory",
+                opts.inputs
+            ));
+        }
+    }
+    Ok(Command::PostRender(opts))
+}
+
+/// Helm's post-renderer: the admitted stream on standard output and status 0, or nothing on
+/// standard output and the verdicts on standard error with status 1 (rejected) or 2 (bad
+/// input, settings or module).
+fn run_post_render(opts: &Options) -> Result<u8, Fatal> {
+    let settings = load_settings(opts.settings.as_deref())?;
+    let calls = load_image_users(opts.image_users.as_deref())?;
+    let host = load_policy(opts.policy.as_deref(), calls)?;
+    let verdict = host
+        .validate_settings(&settings)
+        .map_err(|e| Fatal(e.to_string()))?;
+    if !verdict.valid {
+        let label = opts
+            .settings
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "{} (default)".to_owned());
+        let message = verdict.message.unwrap_or_else(|| "(no message)".to_owned());
+        return Err(Fatal(format!("invalid settings {label}: {message}")));
+    }
+    let mut errors = Vec::new();
+    let Some((label, text)) = read_inputs(&opts.inputs, &mut errors).pop() else {
+        return Err(Fatal(errors.join("; ")));
+    };
+    let wrapping = Wrapping {
+        default_namespace: opts.namespace.clone(),
+        requester: Requester::new(&opts.user, &opts.groups),
+    };
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let mut print_error = None;
+    let outcome = security_context_checker::post_render::post_render(
+        &text,
+        &label,
+        &wrapping,
+        &host,
+        &settings,
+        &mut |entry, response| {
+            // Only what stops the release, and what the policy warns about, is worth reading
+            // in Helm's error message.
+            let warned = response.warnings.as_ref().is_some_and(|w| !w.is_empty());
+            if (!response.accepted || warned)
+                && let Err(e) = print_text(&mut err, entry, response, true)
+            {
+                print_error.get_or_insert(e);
+            }
+        },
+    );
+    if let Some(e) = print_error {
+        return Err(Fatal(format!("stderr: {e}")));
+    }
+    for e in &outcome.errors {
+        let _ = writeln!(err, "checker: {e}");
+    }
+    if !outcome.errors.is_empty() {
+        let _ = writeln!(
+            err,
+            "checker: post-render: {label} cannot be read as Kubernetes manifests: nothing \
+             written, so Helm installs nothing"
+        );
+        return Ok(2);
+    }
+    if outcome.rejected > 0 {
+        let _ = writeln!(
+            err,
+            "checker: post-render: {} of {} objects rejected by the policy: nothing written, so \
+             Helm installs nothing; fix the chart's values or the settings and run it again",
+            outcome.rejected, outcome.objects
+        );
+        return Ok(1);
+    }
+    let manifests = outcome.manifests.unwrap_or_default();
+    let stdout = std::io::stdout();
+    let mut so = stdout.lock();
+    so.write_all(manifests.as_bytes())
+        .and_then(|()| so.flush())
+        .map_err(|e| Fatal(format!("stdout: {e}")))?;
+    Ok(0)
+}
+
 /// 0, 1 or 2, as documented.
 fn check(opts: &Options) -> Result<u8, Fatal> {
     let settings = load_settings(opts.settings.as_deref())?;
@@ -454,6 +575,13 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             ExitCode::SUCCESS
         }
+        Ok(Command::PostRender(opts)) => match run_post_render(&opts) {
+            Ok(code) => ExitCode::from(code),
+            Err(Fatal(message)) => {
+                eprintln!("checker: {message}");
+                ExitCode::from(2)
+            }
+        },
         Ok(Command::Check(opts)) => match check(&opts) {
             Ok(code) => ExitCode::from(code),
             Err(Fatal(message)) => {

@@ -1,0 +1,458 @@
+//! `security-context-checker post-render`, run as Helm runs a post-renderer (docs/checker.md,
+//! "Helm post-renderer"): the executable with its arguments, the rendered stream on standard
+//! input (closed at its end), standard output read as the manifests to apply, a non-zero exit
+//! failing the release with standard error shown. Then the real Helm, when there is one:
+//! `helm template --post-renderer` through the plugin in cli/helm-plugin/.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use security_context_checker::policy::{MODULE_FILE, POLICY_ENV};
+use serde_json::{Value, json};
+
+const CHECKER: &str = env!("CARGO_BIN_EXE_security-context-checker");
+
+/// Settings under which `GOOD_POD` passes unchanged and `BAD_POD` fails.
+const RESTRICTED: &str =
+    "podSecurityStandard: restricted\npodSecurityContext: {}\nsecurityContext: {}\n";
+
+/// The standard with mutation: a bare pod gets the standard's fields filled in.
+const MUTATING: &str = "mutation:\n  enabled: true\n";
+
+/// What `helm template web ./web` prints for a chart with a ConfigMap, a Service and a pod
+/// (restricted/pass/base.yaml of the PSS fixtures): `---`, a `# Source:` comment, the object.
+const COMPLIANT_STREAM: &str = "\
+---
+# Source: web/templates/configmap.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+data:
+  enabled: \"yes\"      # quoted: a string, as written
+  mode: 0644
+---
+# Source: web/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+---
+# Source: web/templates/pod.yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: good
+spec:
+  securityContext:
+    runAsNonRoot: true
+    seccompProfile:
+      type: RuntimeDefault
+  containers:
+  - name: app
+    image: registry.k8s.io/pause
+    securityContext:
+      allowPrivilegeEscalation: false
+      capabilities:
+        drop: [ALL]
+";
+
+/// A pod with no security context at all: the standard rejects it, mutation completes it.
+const BARE_POD: &str = "\
+---
+# Source: web/templates/bare.yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bare
+spec:
+  containers:
+  - name: app
+    image: registry.k8s.io/pause
+";
+
+/// A privileged pod, rejected at every level but privileged.
+const BAD_POD: &str = "\
+---
+# Source: web/templates/debug.yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bad
+  namespace: data
+spec:
+  containers:
+  - name: app
+    image: registry.k8s.io/pause
+    securityContext:
+      privileged: true
+";
+
+fn policy_path() -> PathBuf {
+    match std::env::var_os(POLICY_ENV).filter(|p| !p.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(MODULE_FILE),
+    }
+}
+
+fn scratch() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "post-render-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs `program ARGS` as Helm's exec post-renderer does: stdin a pipe written whole, then
+/// closed; stdout and stderr captured apart.
+fn run(program: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .env_remove(POLICY_ENV)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_owned();
+    // A writer thread, as Helm's goroutine: a large stream must not dead-lock on full pipes.
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// `checker post-render --policy MODULE --settings SETTINGS EXTRA...` on `stdin`.
+fn post_render(dir: &Path, settings: &str, extra: &[&str], stdin: &str) -> Run {
+    assert!(
+        policy_path().is_file(),
+        "policy module {} is missing: run `make wasm` (or `make test`) first",
+        policy_path().display()
+    );
+    let settings = write(dir, "settings.yml", settings);
+    let policy = policy_path();
+    let mut args = vec![
+        "post-render",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--settings",
+        settings.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(Path::new(CHECKER), &args, stdin, &[])
+}
+
+fn documents(text: &str) -> Vec<Value> {
+    security_context_input::manifest::parse_documents(text, "stdout")
+        .unwrap_or_else(|e| panic!("the output is not YAML Helm reads: {e}\n{text}"))
+        .into_iter()
+        .map(|d| d.value)
+        .collect()
+}
+
+#[test]
+fn a_compliant_stream_comes_back_byte_for_byte() {
+    let dir = scratch();
+    let run = post_render(&dir, RESTRICTED, &[], COMPLIANT_STREAM);
+    assert_eq!(run.code, 0, "{run:?}");
+    // Comments, quoting, flow style, document order: nothing Helm would apply differently.
+    assert_eq!(run.stdout, COMPLIANT_STREAM, "{run:?}");
+    assert!(!run.stderr.contains("REJECTED"), "{run:?}");
+}
+
+#[test]
+fn mutation_rewrites_the_mutated_documents_only() {
+    let dir = scratch();
+    let stream = format!("{COMPLIANT_STREAM}{BARE_POD}");
+    let run = post_render(&dir, MUTATING, &["--namespace", "shop"], &stream);
+    assert_eq!(run.code, 0, "{run:?}");
+    // The ConfigMap and the Service pass through as written, the pod with its `# Source:`.
+    let untouched_end = COMPLIANT_STREAM
+        .find("---\n# Source: web/templates/pod.yaml")
+        .unwrap();
+    assert!(
+        run.stdout.starts_with(&COMPLIANT_STREAM[..untouched_end]),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout
+            .contains("---\n# Source: web/templates/bare.yaml\napiVersion: v1\nkind: Pod\n"),
+        "{run:?}"
+    );
+    let docs = documents(&run.stdout);
+    assert_eq!(
+        docs.iter()
+            .map(|d| d["metadata"]["name"].as_str().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        ["web-config", "web", "good", "bare"],
+        "document order: {run:?}"
+    );
+    assert_eq!(docs[0]["data"], json!({"enabled": "yes", "mode": 420}));
+    let bare = &docs[3];
+    assert_eq!(bare["spec"]["securityContext"]["runAsNonRoot"], json!(true));
+    assert_eq!(
+        bare["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"],
+        json!(true),
+        "{run:?}"
+    );
+    // The namespace stays Helm's to set: a mutated object gets no namespace it did not have.
+    assert_eq!(bare["metadata"].get("namespace"), None, "{run:?}");
+}
+
+#[test]
+fn one_rejected_object_stops_the_whole_release() {
+    let dir = scratch();
+    let stream = format!("{COMPLIANT_STREAM}{BAD_POD}");
+    let run = post_render(&dir, RESTRICTED, &[], &stream);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout, "", "nothing Helm could apply: {run:?}");
+    assert!(run.stderr.contains("REJECTED Pod data/bad"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("1 of 4 objects rejected by the policy: nothing written"),
+        "{run:?}"
+    );
+    // Helm shows standard error in its message: the admitted objects do not crowd it.
+    assert!(!run.stderr.contains("ACCEPTED ConfigMap"), "{run:?}");
+}
+
+#[test]
+fn unreadable_input_writes_nothing_and_says_where() {
+    let dir = scratch();
+    let cases = [
+        (
+            format!("{COMPLIANT_STREAM}---\nkind: Pod\nspec: [unclosed\n"),
+            "<stdin>, document 4",
+        ),
+        (
+            format!("{COMPLIANT_STREAM}---\nmetadata:\n  name: x\n"),
+            "<stdin>, document 4: not a Kubernetes object: no kind",
+        ),
+        (
+            format!(
+                "{COMPLIANT_STREAM}---\napiVersion: admission.k8s.io/v1\nkind: AdmissionReview\nrequest:\n  uid: x\n"
+            ),
+            "an AdmissionReview or AdmissionRequest, which Helm cannot apply",
+        ),
+    ];
+    for (stream, expected) in cases {
+        let run = post_render(&dir, RESTRICTED, &[], &stream);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert_eq!(run.stdout, "", "{run:?}");
+        assert!(run.stderr.contains(expected), "{expected}: {run:?}");
+        assert!(run.stderr.contains("nothing written"), "{run:?}");
+    }
+}
+
+#[test]
+fn invalid_settings_write_nothing() {
+    let dir = scratch();
+    let run = post_render(
+        &dir,
+        "podSecurityStandard: strictest\n",
+        &[],
+        COMPLIANT_STREAM,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.stdout, "", "{run:?}");
+    assert!(run.stderr.contains("invalid settings"), "{run:?}");
+}
+
+#[test]
+fn an_empty_release_passes_through() {
+    let dir = scratch();
+    let run = post_render(&dir, RESTRICTED, &[], "");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "", "{run:?}");
+}
+
+#[test]
+fn options_that_would_break_the_contract_are_refused() {
+    for (args, expected) in [
+        (vec!["post-render", "--mutate"], "drop --mutate"),
+        (vec!["post-render", "--output", "json"], "drop --output"),
+        (
+            vec!["post-render", "a.yaml", "b.yaml"],
+            "one rendered stream",
+        ),
+    ] {
+        let run = run(Path::new(CHECKER), &args, COMPLIANT_STREAM, &[]);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert_eq!(run.stdout, "", "{run:?}");
+        assert!(run.stderr.contains(expected), "{args:?}: {run:?}");
+    }
+}
+
+/// The real Helm (`$HELM`, else `helm` on PATH), with the plugin of cli/helm-plugin/ installed
+/// into a scratch Helm home. Helm 4 takes a postrenderer/v1 plugin; Helm 3 the executable.
+#[test]
+fn helm_template_with_the_checker_as_post_renderer() {
+    let helm = std::env::var_os("HELM")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| find_on_path("helm"));
+    let Some(helm) = helm else {
+        if std::env::var_os("SCP_REQUIRE_TEST_TOOLS").is_some_and(|v| v == "1") {
+            panic!(
+                "SCP_REQUIRE_TEST_TOOLS=1 but no helm: set HELM or run scripts/test-tools.sh \
+                 (make test does)"
+            );
+        }
+        eprintln!(
+            "\n==== SKIPPED helm_template_with_the_checker_as_post_renderer: no helm (set HELM, \
+             or run `make test`, which installs one into target/test-tools) ====\n"
+        );
+        return;
+    };
+    let dir = scratch();
+    let home = dir.join("helm-home");
+    let helm_env = [
+        ("HELM_DATA_HOME", home.join("data")),
+        ("HELM_CONFIG_HOME", home.join("config")),
+        ("HELM_CACHE_HOME", home.join("cache")),
+    ];
+    let helm_cmd = |args: &[&str], path: &str| {
+        let mut c = Command::new(&helm);
+        c.args(args).env("PATH", path).env_remove(POLICY_ENV);
+        for (k, v) in &helm_env {
+            c.env(k, v);
+        }
+        c.current_dir(&dir);
+        c.output().expect("cannot run helm")
+    };
+    let version = helm_cmd(&["version", "--short"], &std::env::var("PATH").unwrap());
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+    eprintln!("helm {version}");
+
+    // The chart: a ConfigMap and a pod whose security context a value can break.
+    write(
+        &dir,
+        "web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    write(&dir, "web/values.yaml", "privileged: false\n");
+    write(
+        &dir,
+        "web/templates/configmap.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  greeting: \"yes\"\n",
+    );
+    write(
+        &dir,
+        "web/templates/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n  - name: app\n    image: registry.k8s.io/pause\n    {{- if .Values.privileged }}\n    securityContext:\n      privileged: true\n    {{- end }}\n",
+    );
+    let settings = write(&dir, "settings.yml", MUTATING);
+    let policy = policy_path().canonicalize().unwrap();
+    // The checker is found on PATH, as a user's installed one is.
+    let bin_dir = Path::new(CHECKER).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let settings_arg = format!("--settings={}", settings.display());
+    let policy_arg = format!("--policy={}", policy.display());
+
+    let mut renderer: Vec<String> = Vec::new();
+    if version.starts_with("v3.") {
+        renderer.extend(["--post-renderer".into(), "security-context-checker".into()]);
+        renderer.extend(["--post-renderer-args".into(), "post-render".into()]);
+    } else {
+        let plugin = Path::new(env!("CARGO_MANIFEST_DIR")).join("helm-plugin");
+        let out = helm_cmd(&["plugin", "install", plugin.to_str().unwrap()], &path);
+        assert!(out.status.success(), "helm plugin install: {out:?}");
+        renderer.extend(["--post-renderer".into(), "security-context".into()]);
+    }
+    for arg in [&policy_arg, &settings_arg, "--namespace=shop"] {
+        renderer.extend(["--post-renderer-args".into(), arg.to_owned()]);
+    }
+    let template = |extra: &[&str]| {
+        let mut args = vec!["template", "demo", "./web", "--namespace", "shop"];
+        args.extend(renderer.iter().map(String::as_str));
+        args.extend_from_slice(extra);
+        helm_cmd(&args, &path)
+    };
+
+    let ok = template(&[]);
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "helm template failed: {ok:?}");
+    assert!(
+        stdout.contains("# Source: web/templates/configmap.yaml"),
+        "{stdout}"
+    );
+    let docs = documents(&stdout);
+    let pod = docs
+        .iter()
+        .find(|d| d["kind"] == "Pod")
+        .unwrap_or_else(|| panic!("no pod in {stdout}"));
+    assert_eq!(
+        pod["spec"]["securityContext"]["runAsNonRoot"],
+        json!(true),
+        "{stdout}"
+    );
+
+    let bad = template(&["--set", "privileged=true"]);
+    let stdout = String::from_utf8_lossy(&bad.stdout);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success(),
+        "a privileged pod got through: {bad:?}"
+    );
+    assert!(!stdout.contains("kind: Pod"), "{stdout}");
+    assert!(stderr.contains("post render"), "{stderr}");
+    if version.starts_with("v3.") {
+        // Helm 3 puts the post-renderer's standard error into its message.
+        assert!(stderr.contains("REJECTED Pod shop/demo"), "{stderr}");
+    }
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
