@@ -1,0 +1,118 @@
+//! The inputs of `report`: files, directories (searched for `*.yaml`, `*.yml`, `*.json`) and
+//! `-`, read in chunks so that the progress bar moves through one large `kubectl get -o json`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::progress::{Progress, Unit};
+
+const CHUNK: usize = 1 << 20;
+
+enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+/// (label, text) of every input, in order; what cannot be read is an error naming it.
+pub fn read_inputs(inputs: &[String], errors: &mut Vec<String>) -> Vec<(String, String)> {
+    let mut sources = Vec::new();
+    let mut stdin_used = false;
+    for input in inputs {
+        if input == "-" {
+            if stdin_used {
+                errors.push("<stdin>: standard input given twice: give `-` once".to_owned());
+            } else {
+                stdin_used = true;
+                sources.push(Source::Stdin);
+            }
+            continue;
+        }
+        let path = Path::new(input);
+        if path.is_dir() {
+            let before = sources.len();
+            if let Err(e) = manifest_files(path, &mut sources) {
+                errors.push(e);
+                continue;
+            }
+            if sources.len() == before {
+                errors.push(format!(
+                    "{input}: no *.yaml, *.yml or *.json files in this directory"
+                ));
+            }
+        } else {
+            sources.push(Source::File(path.to_path_buf()));
+        }
+    }
+    let total: u64 = sources
+        .iter()
+        .map(|s| match s {
+            Source::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            Source::Stdin => 0,
+        })
+        .sum();
+    let mut progress = Progress::new("reading", total, Unit::Bytes);
+    let mut texts = Vec::new();
+    for source in sources {
+        let (label, read) = match source {
+            Source::Stdin => (
+                "<stdin>".to_owned(),
+                read_chunked(std::io::stdin().lock(), &mut progress),
+            ),
+            Source::File(path) => {
+                let label = path.display().to_string();
+                let read =
+                    std::fs::File::open(&path).and_then(|file| read_chunked(file, &mut progress));
+                (label, read)
+            }
+        };
+        match read {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => texts.push((label, text)),
+                Err(_) => errors.push(format!(
+                    "{label}: not UTF-8 text (kubectl prints UTF-8: save its output as it is)"
+                )),
+            },
+            Err(e) => errors.push(format!("{label}: cannot read: {e}")),
+        }
+    }
+    progress.finish();
+    texts
+}
+
+fn read_chunked(mut reader: impl Read, progress: &mut Progress) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(out),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        out.extend_from_slice(buf.get(..n).unwrap_or_default());
+        progress.advance(n as u64);
+    }
+}
+
+fn manifest_files(dir: &Path, out: &mut Vec<Source>) -> Result<(), String> {
+    let read =
+        std::fs::read_dir(dir).map_err(|e| format!("{}: cannot list: {e}", dir.display()))?;
+    let mut paths = Vec::new();
+    for entry in read {
+        let entry = entry.map_err(|e| format!("{}: cannot list: {e}", dir.display()))?;
+        paths.push(entry.path());
+    }
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            manifest_files(&path, out)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+        {
+            out.push(Source::File(path));
+        }
+    }
+    Ok(())
+}
