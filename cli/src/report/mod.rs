@@ -187,7 +187,10 @@ pub struct ExceptionUse {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Totals {
+    /// Objects of the kinds the policy judges, evaluated.
     pub objects: usize,
+    /// Objects of other kinds (Services, ConfigMaps, ...), not evaluated.
+    pub other_objects: usize,
     pub objects_rejected: usize,
     pub workloads: usize,
     pub workloads_rejected: usize,
@@ -220,6 +223,18 @@ pub struct Enforced {
     pub check: String,
     pub was: String,
 }
+
+/// The kinds the policy judges (docs/checks.md, "What is evaluated").
+const POD_KINDS: [&str; 8] = [
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
 
 pub const COUNTING: &str = "Every object is evaluated. Pods, ReplicaSets and Jobs are attributed to their top-level workload by following metadata.ownerReferences (the controller reference) through the objects listed: a Pod of a ReplicaSet of a Deployment counts for the Deployment, a Pod of a Job of a CronJob for the CronJob; an owner missing from the listing is named from the reference. A workload counts once per check ID that rejects any of its objects, however many replicas it has.";
 
@@ -315,6 +330,11 @@ pub fn build(
         ));
     }
     let names = exception_names(&protect);
+    // Only the kinds the policy judges: a directory of manifests also holds Services and
+    // ConfigMaps, which the policy accepts untouched.
+    let (entries, others): (Vec<&Entry>, Vec<&Entry>) = entries
+        .iter()
+        .partition(|e| POD_KINDS.contains(&e.kind.as_str()));
     let mut verdicts = Vec::with_capacity(entries.len());
     let mut evaluated = Vec::with_capacity(entries.len());
     {
@@ -323,7 +343,7 @@ pub fn build(
             match evaluator.evaluate(&e.request, &protect, &names) {
                 Ok(v) => {
                     verdicts.push(v);
-                    evaluated.push(e.clone());
+                    evaluated.push((*e).clone());
                 }
                 Err(err) => errors.push(format!(
                     "{}, document {} ({} {}): the policy failed: {err}",
@@ -388,6 +408,7 @@ pub fn build(
         totals: Totals {
             objects: entries.len(),
             objects_rejected: verdicts.iter().filter(|v| !v.accepted).count(),
+            other_objects: others.len(),
             workloads: workloads.len(),
             workloads_rejected: workloads.iter().filter(|w| w.rejected).count(),
         },
