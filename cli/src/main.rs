@@ -388,9 +388,8 @@ fn run_post_render(opts: &Options) -> Result<u8, Fatal> {
         default_namespace: opts.namespace.clone(),
         requester: Requester::new(&opts.user, &opts.groups),
     };
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
-    let mut print_error = None;
+    // Standard error is written once, at the end: Helm shows it whole in its message.
+    let mut err: Vec<u8> = Vec::new();
     let outcome = security_context_checker::post_render::post_render(
         &text,
         &label,
@@ -401,35 +400,36 @@ fn run_post_render(opts: &Options) -> Result<u8, Fatal> {
             // Only what stops the release, and what the policy warns about, is worth reading
             // in Helm's error message.
             let warned = response.warnings.as_ref().is_some_and(|w| !w.is_empty());
-            if (!response.accepted || warned)
-                && let Err(e) = print_text(&mut err, entry, response, true)
-            {
-                print_error.get_or_insert(e);
+            if !response.accepted || warned {
+                // Writing to a Vec cannot fail.
+                let _ = print_text(&mut err, entry, response, true);
             }
         },
     );
-    if let Some(e) = print_error {
-        return Err(Fatal(format!("stderr: {e}")));
-    }
     for e in &outcome.errors {
         let _ = writeln!(err, "checker: {e}");
     }
-    if !outcome.errors.is_empty() {
+    let code = if !outcome.errors.is_empty() {
         let _ = writeln!(
             err,
             "checker: post-render: {label} cannot be read as Kubernetes manifests: nothing \
              written, so Helm installs nothing"
         );
-        return Ok(2);
-    }
-    if outcome.rejected > 0 {
+        2
+    } else if outcome.rejected > 0 {
         let _ = writeln!(
             err,
             "checker: post-render: {} of {} objects rejected by the policy: nothing written, so \
              Helm installs nothing; fix the chart's values or the settings and run it again",
             outcome.rejected, outcome.objects
         );
-        return Ok(1);
+        1
+    } else {
+        0
+    };
+    report_post_render(&err, code);
+    if code != 0 {
+        return Ok(code);
     }
     let manifests = outcome.manifests.unwrap_or_default();
     let stdout = std::io::stdout();
@@ -438,6 +438,21 @@ fn run_post_render(opts: &Options) -> Result<u8, Fatal> {
         .and_then(|()| so.flush())
         .map_err(|e| Fatal(format!("stdout: {e}")))?;
     Ok(0)
+}
+
+/// The post-renderer's verdicts on standard error. Helm 4 runs a post-renderer plugin with its
+/// standard error kept from the user (HELM_PLUGIN_NAME set, docs/checker.md#helm-post-renderer):
+/// then a failure is also written to the terminal, when there is one, so that the person
+/// running `helm install` reads why.
+fn report_post_render(text: &[u8], code: u8) {
+    let _ = std::io::stderr().write_all(text);
+    if code != 0
+        && !text.is_empty()
+        && std::env::var_os("HELM_PLUGIN_NAME").is_some()
+        && let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty")
+    {
+        let _ = tty.write_all(text);
+    }
 }
 
 /// 0, 1 or 2, as documented.
