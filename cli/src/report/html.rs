@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 
 use super::Report;
 
-/// Colours of the checks in the chart and the legend (cycled).
-const PALETTE: [&str; 12] = [
-    "#d1495b", "#edae49", "#00798c", "#30638e", "#8f2d56", "#6a994e", "#bc6c25", "#5e548e",
-    "#e76f51", "#2a9d8f", "#7f5539", "#457b9d",
+/// Colours of the namespaces in the chart and the legend (cycled).
+const PALETTE: [&str; 16] = [
+    "#30638e", "#d1495b", "#edae49", "#00798c", "#8f2d56", "#6a994e", "#bc6c25", "#5e548e",
+    "#e76f51", "#2a9d8f", "#7f5539", "#457b9d", "#b5838d", "#588157", "#9c6644", "#3d405b",
 ];
 
 pub fn esc(s: &str) -> String {
@@ -27,8 +27,14 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-fn colour(r: &Report, check: &str) -> &'static str {
-    let i = r.checks.iter().position(|c| c == check).unwrap_or(0);
+/// The colour of a namespace (among those with rejections).
+fn colour(r: &Report, namespace: &str) -> &'static str {
+    let i = r
+        .namespaces
+        .iter()
+        .filter(|n| n.rejected > 0)
+        .position(|n| n.namespace == namespace)
+        .unwrap_or(0);
     PALETTE.get(i % PALETTE.len()).copied().unwrap_or("#888")
 }
 
@@ -50,6 +56,7 @@ pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:10px;o
 .legend span{display:inline-block;margin:0 14px 4px 0}.legend i{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 ul.findings{margin:2px 0 8px;padding-left:22px;color:#424a53}
 .how{color:#59636e;font-size:13px}
+.scroll{overflow-x:auto}
 ";
 
 pub fn render(r: &Report) -> String {
@@ -103,82 +110,83 @@ pub fn render(r: &Report) -> String {
     if r.cells.is_empty() {
         let _ = writeln!(h, "<p>Nothing would be rejected.</p>");
     } else {
-        let rows: Vec<&super::NamespaceTotal> = r
-            .namespaces
+        // One bar per check, as long as the workloads it rejects; a segment per namespace
+        // (a workload is in one namespace, so the segments add up to the bar).
+        let mut rows: Vec<(&String, usize)> = r
+            .checks
             .iter()
-            .filter(|n| r.cells.iter().any(|c| c.namespace == n.namespace))
-            .collect();
-        let max: usize = rows
-            .iter()
-            .map(|n| {
-                r.cells
-                    .iter()
-                    .filter(|c| c.namespace == n.namespace)
-                    .map(|c| c.count)
-                    .sum::<usize>()
+            .map(|c| {
+                (
+                    c,
+                    r.cells
+                        .iter()
+                        .filter(|x| &x.check == c)
+                        .map(|x| x.count)
+                        .sum(),
+                )
             })
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        let (label_w, bar_w, row_h) = (170usize, 760usize, 26usize);
+            .collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1);
+        let (label_w, bar_w, row_h) = (210usize, 720usize, 22usize);
         let height = rows.len() * row_h + 28;
+        let width = label_w + bar_w + 60;
         let _ = writeln!(
             h,
-            "<svg id=\"chart\" role=\"img\" aria-label=\"rejected workloads by namespace and check\" width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"system-ui,sans-serif\" font-size=\"12\">",
-            label_w + bar_w + 60,
-            label_w + bar_w + 60
+            "<svg id=\"chart\" role=\"img\" aria-label=\"workloads rejected by each check, by namespace\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"system-ui,sans-serif\" font-size=\"12\">"
         );
-        for (i, n) in rows.iter().enumerate() {
+        for (i, (check, total)) in rows.iter().enumerate() {
             let y = i * row_h + 4;
             let _ = writeln!(
                 h,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1f2328\">{}</text>",
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1f2328\" font-family=\"ui-monospace,monospace\">{}</text>",
                 label_w - 8,
-                y + 15,
-                esc(&n.namespace)
+                y + 13,
+                esc(check)
             );
             let mut x = label_w;
-            let mut sum = 0;
-            for c in r.cells.iter().filter(|c| c.namespace == n.namespace) {
+            for c in r.cells.iter().filter(|c| &c.check == *check) {
                 let w = c.count * bar_w / max;
                 let _ = writeln!(
                     h,
-                    "<rect class=\"seg\" data-namespace=\"{}\" data-check=\"{}\" data-count=\"{}\" x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}: {} × {}</title></rect>",
+                    "<rect class=\"seg\" data-namespace=\"{}\" data-check=\"{}\" data-count=\"{}\" x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}: {} rejects {} workload{}</title></rect>",
                     esc(&c.namespace),
                     esc(&c.check),
                     c.count,
                     w.saturating_sub(1).max(1),
-                    row_h - 6,
-                    colour(r, &c.check),
+                    row_h - 5,
+                    colour(r, &c.namespace),
                     esc(&c.namespace),
                     esc(&c.check),
-                    c.count
+                    c.count,
+                    if c.count == 1 { "" } else { "s" }
                 );
                 x += w;
-                sum += c.count;
             }
             let _ = writeln!(
                 h,
-                "<text x=\"{}\" y=\"{}\" fill=\"#59636e\">{sum}</text>",
+                "<text class=\"total\" data-check=\"{}\" x=\"{}\" y=\"{}\" fill=\"#59636e\">{total}</text>",
+                esc(check),
                 x + 6,
-                y + 15
+                y + 13
             );
         }
         let _ = writeln!(
             h,
-            "<text x=\"{label_w}\" y=\"{}\" fill=\"#59636e\">bar length: workloads rejected by a check (a workload counts once per check)</text></svg>",
+            "<text x=\"{label_w}\" y=\"{}\" fill=\"#59636e\">bar: the workloads a check rejects, coloured by namespace</text></svg>",
             height - 6
         );
         let _ = writeln!(h, "<p class=\"legend\">");
-        for c in &r.checks {
+        for n in r.namespaces.iter().filter(|n| n.rejected > 0) {
             let _ = write!(
                 h,
                 "<span><i style=\"background:{}\"></i><code>{}</code></span>",
-                colour(r, c),
-                esc(c)
+                colour(r, &n.namespace),
+                esc(&n.namespace)
             );
         }
         let _ = writeln!(h, "</p>");
+        let max_cell = r.cells.iter().map(|c| c.count).max().unwrap_or(1).max(1);
 
         // The table: the same counts, in numbers.
         let _ = write!(
@@ -206,7 +214,8 @@ pub fn render(r: &Report) -> String {
                     Some(cell) => {
                         let _ = write!(
                             h,
-                            "<td class=\"n\" data-cell=\"{}|{}\" title=\"{}\">{}</td>",
+                            "<td class=\"n\" style=\"background:rgba(207,34,46,{:.2})\" data-cell=\"{}|{}\" title=\"{}\">{}</td>",
+                            0.08 + 0.37 * cell.count as f64 / max_cell as f64,
                             esc(&n.namespace),
                             esc(c),
                             esc(&cell.workloads.join(", ")),
@@ -218,7 +227,7 @@ pub fn render(r: &Report) -> String {
             }
             h.push_str("</tr>\n");
         }
-        let _ = writeln!(h, "</tbody></table>");
+        let _ = writeln!(h, "</tbody></table></div>");
     }
     let _ = writeln!(h, "<p class=\"how\">{}</p>", esc(&r.counting));
 
