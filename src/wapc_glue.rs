@@ -10,6 +10,23 @@ pub extern "C" fn wapc_init() {
     register_function("validate", validate);
     register_function("validate_settings", validate_settings);
     register_function("protocol_version", protocol_version);
+    // For the offline checker only (policy-server never calls them): the whole outcome with
+    // its typed, untruncated findings, and the check registry.
+    register_function("explain", explain);
+    register_function("checks", checks);
+}
+
+fn explain(payload: &[u8]) -> CallResult {
+    let outcome = crate::evaluate_with(payload, &mut HostOci);
+    Ok(serde_json::to_vec(&outcome)?)
+}
+
+fn checks(_payload: &[u8]) -> CallResult {
+    let list: Vec<_> = crate::checks::REGISTRY
+        .iter()
+        .map(|c| serde_json::json!({"id": c.id, "summary": c.summary}))
+        .collect();
+    Ok(serde_json::to_vec(&list)?)
 }
 
 fn validate(payload: &[u8]) -> CallResult {

@@ -14,6 +14,7 @@
 
 mod engine;
 pub mod host;
+pub mod output;
 pub mod policy;
 pub mod post_render;
 pub mod wasi;

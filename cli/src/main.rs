@@ -9,16 +9,24 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use security_context_checker::output;
 use security_context_checker::policy::PolicySource;
 use security_context_checker::{HostCalls, PolicyHost, ValidationResponse};
+use security_context_input::locate::SourceMap;
 use security_context_input::manifest::{self, Entry, InputError, Wrapping};
 use security_context_input::request::{DEFAULT_NAMESPACE, Requester};
 use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::sync::Arc;
+
+/// `report`: what protect mode would reject, and where (cli/src/report/).
+mod report;
 
 const USAGE: &str = "\
 usage: security-context-checker check [OPTIONS] FILE|DIR|- ...
        security-context-checker post-render [OPTIONS] [FILE|-]
+       security-context-checker report [OPTIONS] FILE|DIR|- ...   (report --help)
 
 Evaluates Kubernetes manifests with the security-context policy (the compiled
 annotated-policy.wasm, run on wasmtime exactly as Kubewarden runs it).
@@ -31,7 +39,9 @@ object is reported (exit status 2); the other objects are still evaluated.
 Options:
   --settings FILE       policy settings (YAML or JSON); default: {} (the standard profile)
   --namespace NS        namespace for objects that name none (default: default)
-  --output text|json    output format (default: text)
+  --output FORMAT       text (default; coloured on a terminal unless NO_COLOR is set),
+                        json, sarif (SARIF 2.1.0, for code scanning) or junit (JUnit XML,
+                        one test case per object)
   --mutate              print the manifests as the policy would admit them (mutated where
                         the settings enable mutation), ready to apply, on standard output;
                         verdicts go to standard error. Rejected objects are left out.
@@ -54,9 +64,12 @@ Options:
   -h, --help            this help
 
 Text output: `ACCEPTED|REJECTED Kind namespace/name`, then the policy's message indented,
-`warning:` and `audit:` lines; with several inputs, `==> FILE <==` before each.
+one line per finding with the place to edit (`FILE:LINE:COLUMN (helm template): deny
+check-id: container: field: found …; required …; fix: …`), `warning:` and `audit:` lines;
+with several inputs, `==> FILE <==` before each.
 JSON output: an array of {source, index (document number, from 1), item (position in a
-List, or null), kind, namespace, name, response (the policy's answer)}.
+List, or null), kind, namespace, name, at (where the object starts), response (the
+policy's answer), findings (every finding, with `at`: source, line, column, template)}.
 
 Exit status: 0 all accepted, 1 something rejected, 2 bad input or settings.
 
@@ -72,6 +85,8 @@ the rejected objects' verdicts go to standard error (Helm shows them) and the ex
 enum Output {
     Text,
     Json,
+    Sarif,
+    Junit,
 }
 
 #[derive(Debug)]
@@ -169,7 +184,13 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
                 opts.output = match value()?.as_str() {
                     "text" => Output::Text,
                     "json" => Output::Json,
-                    other => return Err(format!("--output must be text or json, not {other:?}")),
+                    "sarif" => Output::Sarif,
+                    "junit" => Output::Junit,
+                    other => {
+                        return Err(format!(
+                            "--output must be text, json, sarif or junit, not {other:?}"
+                        ));
+                    }
                 }
             }
             "--mutate" if inline.is_none() => opts.mutate = true,
@@ -484,18 +505,35 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
         default_namespace: opts.namespace.clone(),
         requester: Requester::new(&opts.user, &opts.groups),
     };
+    // Where every field is in every input, to locate findings and errors.
+    let mut maps: HashMap<String, SourceMap> = HashMap::new();
     for (label, text) in texts {
+        let map = SourceMap::of_text(&text);
         match manifest::read_text(&text, &label, &wrapping) {
             Ok(read) => {
                 if read.entries.is_empty() && read.errors.is_empty() {
                     errors.push(format!("{label}: no Kubernetes objects in this input"));
                 }
                 entries.extend(read.entries);
-                errors.extend(read.errors.iter().map(ToString::to_string));
+                let located = read.errors.iter();
+                errors.extend(located.map(|e| output::describe_error(Some(&map), e)));
             }
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(output::describe_error(Some(&map), &e)),
         }
+        maps.insert(label, map);
     }
+    let style = output::text::Style {
+        colour: output::colour_wanted(
+            if opts.mutate {
+                std::io::stderr().is_terminal()
+            } else {
+                std::io::stdout().is_terminal()
+            },
+            std::env::var_os("NO_COLOR").as_deref(),
+        ),
+    };
+    let mut verdicts = Vec::new();
+    let mut unexplained = false;
 
     // With --mutate, standard output carries the manifests and the verdicts go to stderr.
     let mut out: Box<dyn Write> = if opts.mutate {
@@ -541,23 +579,39 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
                 )),
             }
         }
+        // The findings, located: `explain` is the same evaluation with its untruncated rows.
+        let rows = output::explain(&host, &entry.request, &settings).unwrap_or_else(|_| {
+            unexplained = true;
+            Vec::new()
+        });
+        let verdict = output::Verdict::new(entry, maps.get(&entry.source), response, rows);
         match opts.output {
-            Output::Text => print_text(&mut out, entry, &response, opts.mutate)
+            Output::Text => output::text::write_verdict(&mut out, &verdict, opts.mutate, style)
                 .map_err(|e| Fatal(format!("stdout: {e}")))?,
-            Output::Json => results.push(json!({
-                "source": entry.source,
-                "index": entry.document,
-                "item": entry.item,
-                "kind": entry.kind,
-                "namespace": entry.namespace,
-                "name": entry.name,
-                "response": response,
-            })),
+            Output::Json => results.push(output::json_result(&verdict)),
+            Output::Sarif | Output::Junit => verdicts.push(verdict),
         }
     }
-    if opts.output == Output::Json {
-        let text = serde_json::to_string_pretty(&Value::Array(results))
-            .map_err(|e| Fatal(e.to_string()))?;
+    if unexplained {
+        eprintln!(
+            "checker: note: the module has no working `explain` export (an older build?): \
+             findings are not located; rebuild it with `make wasm`"
+        );
+    }
+    let report = match opts.output {
+        Output::Text => None,
+        Output::Json => Some(
+            serde_json::to_string_pretty(&Value::Array(results))
+                .map_err(|e| Fatal(e.to_string()))?,
+        ),
+        Output::Sarif => {
+            let checks = output::checks(&host).map_err(|e| Fatal(e.to_string()))?;
+            let log = output::sarif::log(&verdicts, &checks, &errors);
+            Some(serde_json::to_string_pretty(&log).map_err(|e| Fatal(e.to_string()))?)
+        }
+        Output::Junit => Some(output::junit::report(&verdicts, &errors)),
+    };
+    if let Some(text) = report {
         writeln!(out, "{text}").map_err(|e| Fatal(format!("stdout: {e}")))?;
     }
     out.flush().map_err(|e| Fatal(format!("stdout: {e}")))?;
@@ -585,6 +639,9 @@ fn main() -> ExitCode {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    if let Some(("report", rest)) = args.split_first().map(|(c, r)| (c.as_str(), r)) {
+        return ExitCode::from(report::main(rest.to_vec()));
+    }
     match parse_args(args) {
         Ok(Command::Help) => {
             println!("{USAGE}");

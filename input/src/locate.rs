@@ -281,11 +281,11 @@ impl SourceMap {
     pub fn of_text(text: &str) -> SourceMap {
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
         let mut map = SourceMap::default();
-        if trimmed.starts_with('{') || trimmed.starts_with('[') {
-            if let Some(documents) = json::documents(text) {
-                map.documents = documents;
-                return map;
-            }
+        if (trimmed.starts_with('{') || trimmed.starts_with('['))
+            && let Some(documents) = json::documents(text)
+        {
+            map.documents = documents;
+            return map;
         }
         #[cfg(feature = "yaml")]
         {
@@ -346,8 +346,7 @@ fn attach_templates(text: &str, documents: &mut [DocumentMap]) {
             .map_or(doc.start.line, |n| n.at.line);
         doc.template = sources
             .iter()
-            .filter(|(line, _)| *line > previous_end && *line <= start)
-            .next_back()
+            .rfind(|(line, _)| *line > previous_end && *line <= start)
             .map(|(_, name)| (*name).to_owned());
         previous_end = previous_end.max(doc.last_line).max(start);
     }
@@ -555,11 +554,14 @@ mod yaml {
         }
     }
 
+    /// A mapping key waiting for its value: its text, position, and whether it is `<<`.
+    type PendingKey = (String, Position, bool);
+
     struct Builder {
         doc: DocumentMap,
         anchors: HashMap<usize, usize>,
         /// Open collections, and for an open mapping the key waiting for its value.
-        open: Vec<(usize, Option<(String, Position, bool)>)>,
+        open: Vec<(usize, Option<PendingKey>)>,
     }
 
     impl Builder {
