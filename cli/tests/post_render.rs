@@ -466,3 +466,59 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
         .map(|d| d.join(name))
         .find(|p| p.is_file())
 }
+
+#[test]
+fn a_mutated_list_item_is_written_back_into_its_list() {
+    let dir = scratch();
+    let stream = "\
+# rendered by hand
+---
+# Source: web/templates/list.yaml
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: first}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: bare}
+  spec:
+    containers:
+    - name: app
+      image: registry.k8s.io/pause
+";
+    let run = post_render(&dir, MUTATING, &[], stream);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .starts_with("# rendered by hand\n---\n# Source: web/templates/list.yaml\n"),
+        "{run:?}"
+    );
+    let docs = documents(&run.stdout);
+    assert_eq!(docs.len(), 1, "{run:?}");
+    assert_eq!(docs[0]["items"][0]["metadata"]["name"], json!("first"));
+    assert_eq!(
+        docs[0]["items"][1]["spec"]["securityContext"]["runAsNonRoot"],
+        json!(true),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn json_input_with_a_mutation_comes_back_as_yaml_documents() {
+    let dir = scratch();
+    let stream = r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "first"}}
+{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bare"}, "spec": {"containers": [{"name": "app", "image": "registry.k8s.io/pause"}]}}
+"#;
+    let run = post_render(&dir, MUTATING, &[], stream);
+    assert_eq!(run.code, 0, "{run:?}");
+    let docs = documents(&run.stdout);
+    assert_eq!(docs.len(), 2, "{run:?}");
+    assert_eq!(docs[0]["metadata"]["name"], json!("first"));
+    assert_eq!(
+        docs[1]["spec"]["containers"][0]["securityContext"]["allowPrivilegeEscalation"],
+        json!(false),
+        "{run:?}"
+    );
+}
