@@ -98,10 +98,7 @@ pub fn owners(entries: &[Entry]) -> Vec<Key> {
         .map(|start| {
             let mut at = start;
             let mut seen = BTreeSet::from([start]);
-            loop {
-                let Some(entry) = entries.get(at) else {
-                    break;
-                };
+            while let Some(entry) = entries.get(at) {
                 let ns = namespace_of(entry);
                 let refs = entry.request["object"]
                     .get("metadata")

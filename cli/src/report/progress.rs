@@ -53,11 +53,11 @@ impl Progress {
     }
 
     fn draw(&mut self) {
-        let filled = if self.total == 0 {
-            WIDTH
-        } else {
-            usize::try_from(self.done.saturating_mul(WIDTH as u64) / self.total).unwrap_or(WIDTH)
-        };
+        let filled = self
+            .done
+            .saturating_mul(WIDTH as u64)
+            .checked_div(self.total)
+            .map_or(WIDTH, |f| usize::try_from(f).unwrap_or(WIDTH));
         let bar: String = "#".repeat(filled) + &"-".repeat(WIDTH.saturating_sub(filled));
         let amount = match self.unit {
             Unit::Bytes => format!("{} / {}", mib(self.done), mib(self.total)),

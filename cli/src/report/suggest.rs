@@ -419,12 +419,12 @@ fn apply(e: &mut Value, relax: &Relax, pss: Option<usize>) -> Vec<String> {
         }
         set(e, "securityContext", "capabilities", capabilities);
     }
-    if let Some(level) = pss.and_then(|l| LEVELS.get(l)) {
-        if e.get("podSecurityStandard").and_then(Value::as_str) != Some(level) {
-            changes.push(format!("podSecurityStandard: {level}"));
-            if let Some(map) = e.as_object_mut() {
-                map.insert("podSecurityStandard".into(), json!(level));
-            }
+    if let Some(level) = pss.and_then(|l| LEVELS.get(l))
+        && e.get("podSecurityStandard").and_then(Value::as_str) != Some(level)
+    {
+        changes.push(format!("podSecurityStandard: {level}"));
+        if let Some(map) = e.as_object_mut() {
+            map.insert("podSecurityStandard".into(), json!(level));
         }
     }
     changes
@@ -651,7 +651,8 @@ pub fn suggest(
                 Target::Amend(n) => Some(n.clone()),
                 Target::New(..) => names.get(target).cloned(),
             };
-            for f in v.findings.iter().filter(|f| f.deny) {
+            // The first finding left decides: judged elsewhere, a lower floor, or the manifest.
+            if let Some(f) = v.findings.iter().find(|f| f.deny) {
                 if f.exception.is_none() || f.exception != target_name {
                     manual.insert(
                         key.clone(),
@@ -662,7 +663,7 @@ pub fn suggest(
                         ),
                     );
                     progress = true;
-                    break;
+                    continue;
                 }
                 let level = needs.entry(key.clone()).or_insert(top_level);
                 let floor_shared = f.checks.iter().any(|c| {
@@ -702,7 +703,6 @@ pub fn suggest(
                     }
                 }
                 progress = true;
-                break;
             }
         }
         if !progress {
