@@ -69,24 +69,7 @@ pub fn render(r: &Report) -> String {
     if r.cells.is_empty() {
         let _ = writeln!(md, "Nothing would be rejected.\n");
     } else {
-        let _ = writeln!(
-            md,
-            "| Namespace | Check | Workloads | Which |\n|---|---|---:|---|"
-        );
-        for c in &r.cells {
-            let _ = writeln!(
-                md,
-                "| `{}` | `{}` | {} | {} |",
-                c.namespace,
-                c.check,
-                c.count,
-                cell(&c.workloads.join(", "))
-            );
-        }
-        let _ = writeln!(
-            md,
-            "\n| Namespace | Workloads | Rejected |\n|---|---:|---:|"
-        );
+        let _ = writeln!(md, "| Namespace | Workloads | Rejected |\n|---|---:|---:|");
         for ns in &r.namespaces {
             let _ = writeln!(
                 md,
@@ -108,6 +91,20 @@ pub fn render(r: &Report) -> String {
                 .map(|x| x.count)
                 .sum();
             let _ = writeln!(md, "| `{c}` | {n} |");
+        }
+        let _ = writeln!(
+            md,
+            "\n| Namespace | Check | Workloads | Which |\n|---|---|---:|---|"
+        );
+        for c in &r.cells {
+            let _ = writeln!(
+                md,
+                "| `{}` | `{}` | {} | {} |",
+                c.namespace,
+                c.check,
+                c.count,
+                cell(&c.workloads.join(", "))
+            );
         }
         md.push('\n');
     }
