@@ -433,7 +433,7 @@ fn the_suggested_exceptions_make_those_workloads_pass_in_check() {
         mongo["reason"]
             .as_str()
             .unwrap()
-            .contains("fsGroup is not set"),
+            .contains("not set (pod: fsGroup)"),
         "{mongo}"
     );
     let _ = std::fs::remove_dir_all(dir);

@@ -19,6 +19,37 @@ use super::evaluate::{Finding, Verdict};
 
 const ROUNDS: usize = 6;
 
+/// Marks a reason of [`derive`] that is an absent field (`ABSENT subject \t field`).
+const ABSENT: &str = "\u{0}absent:";
+
+/// The reasons of [`derive`], the absent fields grouped per subject in one sentence.
+fn reasons_text(reasons: &[String]) -> String {
+    let mut absent: Vec<(String, Vec<String>)> = Vec::new();
+    let mut other = Vec::new();
+    for r in reasons {
+        match r.strip_prefix(ABSENT).and_then(|r| r.split_once('\t')) {
+            Some((subject, field)) => match absent.iter_mut().find(|(s, _)| s == subject) {
+                Some((_, fields)) => fields.push(field.to_owned()),
+                None => absent.push((subject.to_owned(), vec![field.to_owned()])),
+            },
+            None => other.push(r.clone()),
+        }
+    }
+    let mut out = Vec::new();
+    if !absent.is_empty() {
+        let list: Vec<String> = absent
+            .iter()
+            .map(|(s, f)| format!("{s}: {}", f.join(", ")))
+            .collect();
+        out.push(format!(
+            "not set ({}), and no exception can allow an absent value: set them in the manifest",
+            list.join("; ")
+        ));
+    }
+    out.extend(other);
+    out.join("; ")
+}
+
 /// A suggested exception, verified.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -200,12 +231,8 @@ fn floor_needs(check: &str) -> Option<usize> {
 /// Adds to `relax` what `finding` needs; Err with the reason when no exception can allow it.
 fn derive(relax: &mut Relax, f: &Finding, spec: &Value) -> Result<(), String> {
     let c = container(spec, &f.container);
-    let absent = |what: &str| {
-        Err(format!(
-            "{}: {what} is not set, and an exception cannot allow an absent value: set it in the manifest",
-            f.container
-        ))
-    };
+    // Collected by the caller: "not set" for every subject and field together.
+    let absent = |what: &str| Err(format!("{ABSENT}{}\t{what}", f.container));
     for check in &f.checks {
         let int = |path: &[&str]| effective(spec, c, path).and_then(Value::as_i64);
         match check.as_str() {
@@ -541,7 +568,7 @@ pub fn suggest(
                 }
             }
             if !reasons.is_empty() {
-                manual.insert(key.clone(), reasons.join("; "));
+                manual.insert(key.clone(), reasons_text(&reasons));
                 continue;
             }
             let draft = drafts.entry(target.clone()).or_default();
