@@ -11,9 +11,9 @@ use std::process::ExitCode;
 
 use security_context_checker::output;
 use security_context_checker::policy::PolicySource;
-use security_context_checker::{HostCalls, PolicyHost, ValidationResponse};
+use security_context_checker::{HostCalls, PolicyHost};
 use security_context_input::locate::SourceMap;
-use security_context_input::manifest::{self, Entry, InputError, Wrapping};
+use security_context_input::manifest::{self, InputError, Wrapping};
 use security_context_input::request::{DEFAULT_NAMESPACE, Requester};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -317,45 +317,6 @@ fn load_image_users(path: Option<&Path>) -> Result<HostCalls, Fatal> {
     Ok(HostCalls::new().with_image_users(table))
 }
 
-fn print_text(
-    out: &mut dyn Write,
-    entry: &Entry,
-    response: &ValidationResponse,
-    mutate: bool,
-) -> std::io::Result<()> {
-    let verdict = if response.accepted {
-        "ACCEPTED"
-    } else {
-        "REJECTED"
-    };
-    writeln!(out, "{verdict} {} {}", entry.kind, entry.display_name())?;
-    if let Some(message) = response.message.as_deref().filter(|m| !m.is_empty()) {
-        for line in message.lines() {
-            writeln!(out, "    {line}")?;
-        }
-    }
-    for warning in response.warnings.iter().flatten() {
-        writeln!(out, "  warning: {warning}")?;
-    }
-    for (key, value) in response.audit_annotations.iter().flatten() {
-        writeln!(out, "  audit: {key}: {value}")?;
-    }
-    if response.mutated_object.is_some() {
-        if mutate {
-            writeln!(
-                out,
-                "  mutated: the manifest on standard output carries the policy's additions"
-            )?;
-        } else {
-            writeln!(
-                out,
-                "  (the policy would mutate this object: --mutate prints the result)"
-            )?;
-        }
-    }
-    Ok(())
-}
-
 /// `post-render` takes the options of `check` and one input, standard input by default.
 fn post_render_options(mut opts: Options) -> Result<Command, String> {
     if opts.mutate {
@@ -409,8 +370,17 @@ fn run_post_render(opts: &Options) -> Result<u8, Fatal> {
         default_namespace: opts.namespace.clone(),
         requester: Requester::new(&opts.user, &opts.groups),
     };
-    // Standard error is written once, at the end: Helm shows it whole in its message.
+    // Standard error is written once, at the end: Helm shows it whole in its message. The
+    // findings are located in the stream (line, column, and the template of Helm's `# Source:`).
+    let map = SourceMap::of_text(&text);
+    let style = output::text::Style {
+        colour: output::colour_wanted(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ),
+    };
     let mut err: Vec<u8> = Vec::new();
+    let mut unexplained = false;
     let outcome = security_context_checker::post_render::post_render(
         &text,
         &label,
@@ -422,15 +392,30 @@ fn run_post_render(opts: &Options) -> Result<u8, Fatal> {
             // in Helm's error message.
             let warned = response.warnings.as_ref().is_some_and(|w| !w.is_empty());
             if !response.accepted || warned {
+                let rows = output::explain(&host, &entry.request, &settings).unwrap_or_else(|_| {
+                    unexplained = true;
+                    Vec::new()
+                });
+                let verdict = output::Verdict::new(entry, Some(&map), response.clone(), rows);
                 // Writing to a Vec cannot fail.
-                let _ = print_text(&mut err, entry, response, true);
+                let _ = output::text::write_verdict(&mut err, &verdict, true, style);
             }
         },
     );
+    if unexplained {
+        let _ = writeln!(
+            err,
+            "checker: note: the module has no working `explain` export (an older build?): \
+             findings are not located; rebuild it with `make wasm`"
+        );
+    }
+    for e in &outcome.input_errors {
+        let _ = writeln!(err, "checker: {}", output::describe_error(Some(&map), e));
+    }
     for e in &outcome.errors {
         let _ = writeln!(err, "checker: {e}");
     }
-    let code = if !outcome.errors.is_empty() {
+    let code = if !outcome.errors.is_empty() || !outcome.input_errors.is_empty() {
         let _ = writeln!(
             err,
             "checker: post-render: {label} cannot be read as Kubernetes manifests: nothing \

@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use security_context_input::manifest::{self, Entry, Wrapping};
+use security_context_input::manifest::{self, Entry, InputError, Wrapping};
 use security_context_input::yaml;
 
 use crate::host::{PolicyHost, ValidationResponse};
@@ -88,7 +88,9 @@ pub struct Outcome {
     /// How many objects were evaluated, and how many of them rejected.
     pub objects: usize,
     pub rejected: usize,
-    /// Unreadable input, documents that are no objects, policy failures: each one a line.
+    /// Unreadable input, and documents or `List` items that are no objects Helm can apply.
+    pub input_errors: Vec<InputError>,
+    /// Policy failures: each one a line.
     pub errors: Vec<String>,
 }
 
@@ -106,7 +108,7 @@ pub fn post_render(
     let docs = match manifest::parse_documents(text, source) {
         Ok(docs) => docs,
         Err(e) => {
-            outcome.errors.push(e.to_string());
+            outcome.input_errors.push(e);
             return outcome;
         }
     };
@@ -115,11 +117,13 @@ pub fn post_render(
     let mut entries = Vec::new();
     for doc in docs {
         if is_request(&doc.value) {
-            outcome.errors.push(format!(
-                "{source}, document {}: an AdmissionReview or AdmissionRequest, which Helm \
-                 cannot apply: a post-renderer reads the manifests Helm renders (check requests \
-                 with `security-context-checker check`)",
-                doc.number
+            outcome.input_errors.push(InputError::new(
+                source,
+                Some(doc.number),
+                "an AdmissionReview or AdmissionRequest, which Helm cannot apply: a \
+                 post-renderer reads the manifests Helm renders (check requests with \
+                 `security-context-checker check`)"
+                    .to_owned(),
             ));
             continue;
         }
@@ -127,9 +131,7 @@ pub fn post_render(
         values.push((doc.number, doc.value.clone()));
         manifest::read_document(doc, source, wrapping, &mut read);
         entries.extend(read.entries);
-        outcome
-            .errors
-            .extend(read.errors.iter().map(ToString::to_string));
+        outcome.input_errors.extend(read.errors);
     }
 
     let mut mutated = std::collections::BTreeSet::new();
@@ -165,7 +167,7 @@ pub fn post_render(
             }
         }
     }
-    if outcome.rejected > 0 || !outcome.errors.is_empty() {
+    if outcome.rejected > 0 || !outcome.errors.is_empty() || !outcome.input_errors.is_empty() {
         return outcome;
     }
     outcome.manifests = Some(assemble(text, &values, &mutated));

@@ -256,6 +256,14 @@ fn one_rejected_object_stops_the_whole_release() {
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(run.stdout, "", "nothing Helm could apply: {run:?}");
     assert!(run.stderr.contains("REJECTED Pod data/bad"), "{run:?}");
+    // The finding names the line of the field in the stream and the template it came from.
+    let field_line = COMPLIANT_STREAM.lines().count() + BAD_POD.lines().count();
+    assert!(
+        run.stderr.contains(&format!(
+            "<stdin>:{field_line}:7 (web/templates/debug.yaml): deny privileged"
+        )),
+        "{run:?}"
+    );
     assert!(
         run.stderr
             .contains("1 of 4 objects rejected by the policy: nothing written"),
@@ -271,11 +279,11 @@ fn unreadable_input_writes_nothing_and_says_where() {
     let cases = [
         (
             format!("{COMPLIANT_STREAM}---\nkind: Pod\nspec: [unclosed\n"),
-            "<stdin>, document 4",
+            "<stdin>:41:1: document 4: invalid YAML",
         ),
         (
             format!("{COMPLIANT_STREAM}---\nmetadata:\n  name: x\n"),
-            "<stdin>, document 4: not a Kubernetes object: no kind",
+            "<stdin>:39:1: document 4: not a Kubernetes object: no kind",
         ),
         (
             format!(
