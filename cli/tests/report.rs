@@ -560,3 +560,26 @@ fn a_directory_of_manifests_and_errors_that_name_the_input() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_malformed_object_is_counted_and_left_to_its_manifest() {
+    let doc = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x, namespace: shop}\nspec: {template: oops}\n";
+    let r = run(&["report", "--format", "json", "-"], Some(doc));
+    assert_eq!(r.code, 1, "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        cell(&v, "shop", "malformed"),
+        Some((1, vec!["Deployment/x".to_owned()]))
+    );
+    assert_eq!(
+        v["fixes"]["suggestions"],
+        json!([]),
+        "no exception for a malformed object"
+    );
+    let manual = &v["fixes"]["manual"][0];
+    assert_eq!(manual["workload"], "Deployment/x");
+    assert!(
+        manual["reason"].as_str().unwrap().contains("malformed"),
+        "{manual}"
+    );
+}

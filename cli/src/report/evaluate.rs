@@ -127,6 +127,7 @@ impl<'h> Evaluator<'h> {
             .as_deref()
             .map(parse_message)
             .unwrap_or_default();
+        no_rejection_without_a_finding(&mut verdict, &outcome);
         Ok(verdict)
     }
 }
@@ -180,11 +181,31 @@ fn from_outcome(outcome: &Value, names: &[String]) -> Verdict {
         .filter_map(|(_, v)| v.as_str())
         .filter_map(|v| used_from_annotation(v, names))
         .collect();
-    Verdict {
+    let mut verdict = Verdict {
         accepted,
         findings,
         used,
+    };
+    no_rejection_without_a_finding(&mut verdict, outcome);
+    verdict
+}
+
+/// A rejection with no finding (a malformed object: the policy says why in its message) is
+/// counted under `malformed`, never dropped.
+fn no_rejection_without_a_finding(verdict: &mut Verdict, outcome: &Value) {
+    if verdict.accepted || verdict.findings.iter().any(|f| f.deny) {
+        return;
     }
+    verdict.findings.push(Finding {
+        checks: vec!["malformed".to_owned()],
+        container: "object".to_owned(),
+        field: String::new(),
+        found: String::new(),
+        required: "a well-formed object".to_owned(),
+        fix: s(outcome, "message"),
+        exception: None,
+        deny: true,
+    });
 }
 
 /// `exception: NAME; owner…; reason: …; applied to containers "a"`: the longest settings

@@ -525,7 +525,15 @@ pub fn suggest(
                 continue;
             }
             let Some(spec) = pod_spec(object) else {
-                manual.insert(key.clone(), "no pod spec found in the object".into());
+                let why = v
+                    .findings
+                    .iter()
+                    .find(|f| f.checks.iter().any(|c| c == "malformed"))
+                    .map_or_else(
+                        || "no pod spec found in the object".to_owned(),
+                        |f| f.fix.clone(),
+                    );
+                manual.insert(key.clone(), why);
                 continue;
             };
             let ns = key.0.clone();
