@@ -583,3 +583,46 @@ fn a_malformed_object_is_counted_and_left_to_its_manifest() {
         "{manual}"
     );
 }
+
+/// Host namespaces and hostPath volumes are the floor's: the suggestion lowers its
+/// podSecurityStandard, and names the added capability; `check` admits the DaemonSet with it.
+#[test]
+fn floor_checks_lower_the_suggested_exceptions_pod_security_standard() {
+    let manifest =
+        std::fs::read_to_string(repo().join("cli/tests/report/node-agent.yaml")).unwrap();
+    let r = run(&["report", "--format", "json", "-"], Some(&manifest));
+    assert_eq!(r.code, 1, "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        cell(&v, "monitoring", "hostNamespaces").map(|c| c.0),
+        Some(1)
+    );
+    let fixes = &v["fixes"];
+    assert_eq!(fixes["workloadsPassing"], 1, "{fixes}");
+    let exception = &fixes["suggestions"][0]["exception"];
+    assert_eq!(exception["podSecurityStandard"], "privileged");
+    assert_eq!(
+        exception["securityContext"],
+        json!({"capabilities": {"add": ["SYS_TIME"]}})
+    );
+    assert_eq!(exception["match"]["namespaces"], json!(["monitoring"]));
+
+    let dir = temp_dir("floor");
+    let settings = dir.join("settings.json");
+    std::fs::write(&settings, json!({"exceptions": [exception]}).to_string()).unwrap();
+    let file = dir.join("node-agent.yaml");
+    std::fs::write(&file, &manifest).unwrap();
+    let check = run(
+        &[
+            "check",
+            "--settings",
+            settings.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(check.code, 0, "admitted with the suggestion: {check:?}");
+    let without = run(&["check", file.to_str().unwrap()], None);
+    assert_eq!(without.code, 1, "rejected without it: {without:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
