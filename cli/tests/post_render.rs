@@ -530,3 +530,47 @@ fn json_input_with_a_mutation_comes_back_as_yaml_documents() {
         "{run:?}"
     );
 }
+
+/// Helm 4 (and Helm 3.21 on) marks each manifest with a temporary annotation naming its
+/// template instead of a `# Source:` comment, and needs it back to sort the result into files.
+#[test]
+fn helm_4_streams_keep_their_filename_annotations() {
+    let dir = scratch();
+    let stream = "\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+  annotations:
+    postrenderer.helm.sh/postrender-filename: 'web/templates/configmap.yaml'
+data:
+  greeting: \"hello\"
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bare
+  annotations:
+    postrenderer.helm.sh/postrender-filename: 'web/templates/bare.yaml'
+spec:
+  containers:
+  - name: app
+    image: registry.k8s.io/pause
+";
+    let run = post_render(&dir, MUTATING, &[], stream);
+    assert_eq!(run.code, 0, "{run:?}");
+    let first_end = stream.find("---\n").unwrap();
+    assert!(run.stdout.starts_with(&stream[..first_end]), "{run:?}");
+    let docs = documents(&run.stdout);
+    assert_eq!(docs.len(), 2, "{run:?}");
+    assert_eq!(
+        docs[1]["metadata"]["annotations"]["postrenderer.helm.sh/postrender-filename"],
+        json!("web/templates/bare.yaml"),
+        "{run:?}"
+    );
+    assert_eq!(
+        docs[1]["spec"]["securityContext"]["runAsNonRoot"],
+        json!(true),
+        "{run:?}"
+    );
+}
