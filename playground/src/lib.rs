@@ -9,6 +9,7 @@
 //! Every export takes and returns JSON text, so the page and the tests see exactly the bytes
 //! the Kubewarden module returns (`response`), next to the structured rows (`outcome`).
 
+use security_context_input::locate::{self, SourceMap};
 use security_context_input::manifest::{Wrapping, read_values};
 use security_context_input::{ImageUserTable, Requester};
 use security_context_policy::checks::REGISTRY;
@@ -40,6 +41,9 @@ pub struct Evaluated {
     pub document: usize,
     /// 0-based position in the `List` the object came from, if any.
     pub item: Option<usize>,
+    /// Where the object is in its document (`items[1]`, `request.object`; empty for a plain
+    /// object): the findings' fields are relative to it (see [`locate_js`]).
+    pub path: String,
     pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
@@ -147,6 +151,7 @@ pub fn evaluate_documents(
         report.results.push(Evaluated {
             document: entry.document,
             item: entry.item,
+            path: locate::render_path(&entry.path),
             kind: entry.kind,
             namespace: entry.namespace,
             name: entry.name,
@@ -202,4 +207,54 @@ pub fn checks_js() -> String {
         .iter()
         .map(|c| json!({ "id": c.id, "summary": c.summary }));
     Value::Array(list.collect()).to_string()
+}
+
+/// One question to [`locate_js`]: a field path (`field`, relative to the object at `path` in
+/// document `document`).
+#[derive(serde::Deserialize)]
+pub struct Query {
+    pub document: usize,
+    #[serde(default)]
+    pub path: String,
+    #[serde(default)]
+    pub field: String,
+}
+
+/// Where a field is: 1-based line and column; `exact` is false when the field is absent and
+/// the place is its nearest present parent's; `template` is the document's Helm template.
+#[derive(Serialize)]
+pub struct Place {
+    pub line: usize,
+    pub column: usize,
+    pub exact: bool,
+    pub template: Option<String>,
+}
+
+/// The checker's positions (`security_context_input::locate`) for each query, in order.
+pub fn locate_fields(text: &str, queries: &[Query]) -> Vec<Place> {
+    let map = SourceMap::of_text(text);
+    let parse = |p: &str| locate::parse_path(p).unwrap_or_default();
+    queries
+        .iter()
+        .map(|q| {
+            let mut path = parse(&q.path);
+            path.extend(parse(&q.field));
+            let document = map.document(q.document);
+            let at = map.locate(q.document, &path);
+            Place {
+                line: at.position.line,
+                column: at.position.column,
+                exact: at.exact,
+                template: document.and_then(|d| d.template.clone()),
+            }
+        })
+        .collect()
+}
+
+/// `locate(text, queries)`: `[{line, column, exact, template}]` for a JSON array of
+/// `{document, path, field}`, as the checker locates its findings.
+#[wasm_bindgen(js_name = locate)]
+pub fn locate_js(text: &str, queries_json: &str) -> String {
+    let queries: Vec<Query> = serde_json::from_str(queries_json).unwrap_or_default();
+    to_json(&locate_fields(text, &queries))
 }

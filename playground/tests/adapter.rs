@@ -251,3 +251,44 @@ fn user_and_groups_are_the_requester_of_wrapped_objects() {
         );
     }
 }
+
+#[test]
+fn locate_answers_as_the_checker_locates() {
+    let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    hostPID: true\n";
+    let report = evaluate_documents(
+        &json!([yaml_value(text)]).to_string(),
+        "{}",
+        "{}",
+        "default",
+        "",
+        "",
+    );
+    let r = &report.results[0];
+    assert_eq!(r.path, "items[0]");
+    let places = locate_fields(
+        text,
+        &[
+            Query {
+                document: 1,
+                path: r.path.clone(),
+                field: "spec.hostPID".to_owned(),
+            },
+            Query {
+                document: 1,
+                path: r.path.clone(),
+                field: "spec.hostIPC".to_owned(),
+            },
+        ],
+    );
+    let got: Vec<(usize, usize, bool)> =
+        places.iter().map(|p| (p.line, p.column, p.exact)).collect();
+    assert_eq!(got, [(8, 5, true), (7, 3, false)]);
+    let answer: Value = serde_json::from_str(&locate_js(text, "not json")).unwrap();
+    assert_eq!(answer, json!([]));
+}
+
+fn yaml_value(text: &str) -> Value {
+    security_context_input::manifest::parse_documents(text, "t").unwrap()[0]
+        .value
+        .clone()
+}

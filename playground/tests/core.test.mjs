@@ -12,8 +12,7 @@ import {
   encodeState,
   evaluateTexts,
   hunks,
-  lineOfPath,
-  parseFieldPath,
+  locateFields,
   parseManifest,
   parseMapping,
   toYaml,
@@ -57,19 +56,25 @@ describe('documents', () => {
     assert.equal(parseMapping('a: 1\n---\nb: 2\n', 'settings').errors[0].line, 3);
   });
 
-  it('finds the line of a field path, or of the block it belongs in', () => {
-    const text = 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n        - name: b\n          securityContext:\n            privileged: true\n';
-    const [doc] = parseManifest(text).documents;
-    const at = (field) => lineOfPath(doc, parseFieldPath(field));
-    assert.equal(at('spec.template.spec.containers[1].securityContext.privileged'), 9);
-    assert.equal(at('spec.template.spec.containers[1].securityContext.runAsUser'), 8);
-    assert.equal(at('spec.template.spec.containers[0].securityContext'), 6);
-    assert.equal(at('spec.template.spec.securityContext.fsGroup'), 4);
-    assert.deepEqual(parseFieldPath('metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"]'), [
-      'metadata',
-      'annotations',
-      'container.apparmor.security.beta.kubernetes.io/app',
+  it('locates a field path as the checker does: line, column, or the block it belongs in', () => {
+    const text = '# Source: app/templates/d.yaml\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n        - name: b\n          securityContext:\n            privileged: true\n';
+    const at = (field) => {
+      const [p] = locateFields(text, [{ document: 1, path: '', field }]);
+      return [p.line, p.column, p.exact];
+    };
+    assert.deepEqual(at('spec.template.spec.containers[1].securityContext.privileged'), [10, 13, true]);
+    assert.deepEqual(at('spec.template.spec.containers[1].securityContext.runAsUser'), [9, 11, false]);
+    assert.deepEqual(at('spec.template.spec.containers[0].securityContext'), [7, 11, false]);
+    assert.deepEqual(at('spec.template.spec.securityContext.fsGroup'), [5, 5, false]);
+    const [quoted] = locateFields('metadata:\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/app: unconfined\n', [
+      { document: 1, path: '', field: 'metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"]' },
     ]);
+    assert.deepEqual([quoted.line, quoted.column, quoted.exact], [3, 5, true]);
+    // The object's place in its document (a List item) and the Helm template.
+    const list = 'kind: List\nitems:\n- kind: ConfigMap\n- kind: Pod\n  spec:\n    hostPID: true\n';
+    const [item] = locateFields(list, [{ document: 1, path: 'items[1]', field: 'spec.hostPID' }]);
+    assert.deepEqual([item.line, item.column], [6, 5]);
+    assert.equal(locateFields(text, [{ document: 1, path: '', field: 'kind' }])[0].template, 'app/templates/d.yaml');
   });
 });
 
@@ -403,6 +408,8 @@ describe('evaluation', () => {
     const [v] = r.outcome.violations;
     assert.deepEqual(v.checks, ['readOnlyRootFilesystem']);
     assert.match(manifest.split('\n')[v.line - 1].trim(), /^readOnlyRootFilesystem: false/);
+    // The checker's column too (its `file:line:column`).
+    assert.ok(manifest.split('\n')[v.line - 1].slice(v.column - 1).startsWith('readOnlyRootFilesystem: false'), `column ${v.column}`);
     assert.equal(r.response.accepted, false);
     assert.equal(r.response.message, r.outcome.message);
   });

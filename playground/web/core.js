@@ -519,53 +519,16 @@ export function parseMapping(text, what) {
   return { value: d.value, errors: [] };
 }
 
-/** `spec.template.spec.containers[1].securityContext` → ['spec', …, 'containers', 1, 'securityContext']. */
-export function parseFieldPath(field) {
-  const out = [];
-  const re = /([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g;
-  let m;
-  while ((m = re.exec(field)) !== null) {
-    if (m[1] !== undefined) out.push(m[1]);
-    else if (m[2] !== undefined) out.push(Number(m[2]));
-    else out.push(m[3].replace(/\\(.)/g, '$1'));
-  }
-  return out;
-}
-
 /**
- * The 1-based line of `path` in a parsed document, or of the deepest part of it that exists
- * (an absent field points at the block it belongs in).
+ * Where fields are in the manifest text, as the checker locates its findings (the Rust
+ * `security_context_input::locate`, through the adapter): for each `{document, path, field}`
+ * (`path` where the object is in its document, `field` a path in the object as the policy
+ * writes it), `{line, column, exact, template}`; an absent field gives its nearest present
+ * parent (`exact: false`).
  */
-export function lineOfPath(document, path) {
-  const { doc, lineCounter } = document;
-  let node = doc?.contents;
-  let line = document.line;
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
-      if (!pair) break;
-      if (pair.key?.range) line = lineCounter.linePos(pair.key.range[0]).line;
-      node = pair.value;
-    } else if (isSeq(node) && typeof key === 'number') {
-      const item = node.items[key];
-      if (!item) break;
-      if (item.range) line = lineCounter.linePos(item.range[0]).line;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return line;
-}
-
-/** Where an object's fields start in its document: a List's item, a request's object. */
-function objectPath(document, item) {
-  const v = document.value;
-  const base = item === null || item === undefined ? [] : Array.isArray(v) ? [item] : ['items', item];
-  const obj = base.reduce((o, k) => o?.[k], v);
-  if (obj && typeof obj === 'object' && obj.kind === 'AdmissionReview') return [...base, 'request', 'object'];
-  if (obj && typeof obj === 'object' && 'uid' in obj && 'object' in obj) return [...base, 'object'];
-  return base;
+export function locateFields(text, queries) {
+  if (queries.length === 0) return [];
+  return JSON.parse(wasm.locate(text, JSON.stringify(queries)));
 }
 
 /** Evaluates the editors' texts. Returns everything the page shows. */
@@ -587,12 +550,18 @@ export function evaluateTexts({ manifest, settings, imageUsers = '', namespace =
         groups,
       ),
     );
+    const queries = [];
     for (const r of report.results) {
-      const document = parsedManifest.documents[r.document - 1];
-      r.line = document?.line ?? 1;
-      const base = document ? objectPath(document, r.item) : [];
+      r.line = parsedManifest.documents[r.document - 1]?.line ?? 1;
+      for (const v of r.outcome.violations ?? []) queries.push({ document: r.document, path: r.path, field: v.field });
+    }
+    const places = locateFields(manifest, queries);
+    let next = 0;
+    for (const r of report.results) {
       for (const v of r.outcome.violations ?? []) {
-        v.line = document ? lineOfPath(document, [...base, ...parseFieldPath(v.field)]) : 1;
+        const place = places[next++];
+        v.line = place?.line ?? r.line;
+        v.column = place?.column ?? 1;
       }
     }
     for (const e of report.errors) e.line = parsedManifest.documents[e.document - 1]?.line ?? 1;

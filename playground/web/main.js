@@ -116,7 +116,7 @@ function violationsTable(rows) {
     const fix = el('td', { class: 'fix' }, v.fix);
     if (v.exception) fix.append(el('div', { class: 'note', text: `judged against exception "${v.exception}"` }));
     if (v.note) fix.append(el('div', { class: 'note', text: v.note }));
-    const field = el('td', { class: 'field' }, el('a', { href: '#', text: v.field, title: `line ${v.line}` }));
+    const field = el('td', { class: 'field' }, el('a', { href: '#', text: v.field, title: `line ${v.line}, column ${v.column}` }));
     field.firstChild.addEventListener('click', (ev) => {
       ev.preventDefault();
       editors.manifest.goToLine(v.line);
