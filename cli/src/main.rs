@@ -121,7 +121,8 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
         Some("post-render") => post_render = true,
         Some(other) => {
             return Err(format!(
-                "unknown command {other:?} (the command is `check`)"
+                "unknown command {other:?}: the commands are `check`, `post-render` and `report` \
+                 (`security-context-checker --help`)"
             ));
         }
     }
