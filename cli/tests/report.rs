@@ -626,3 +626,32 @@ fn floor_checks_lower_the_suggested_exceptions_pod_security_standard() {
     assert_eq!(without.code, 1, "rejected without it: {without:?}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The excerpt in docs/checker.md ("Rollout report") and the README's are real output: every
+/// line they show (but the `…` that mark cuts) is a line of the report they name.
+#[test]
+fn the_documented_output_is_what_the_report_prints() {
+    let r = run(&["report", "--settings", &matih(), &cluster()], None);
+    // The docs show the paths relative to the repository.
+    let out = r.stdout.replace(&format!("{}/", repo().display()), "");
+    let lines: BTreeSet<&str> = out.lines().collect();
+    for page in ["docs/checker.md", "README.md"] {
+        let text = std::fs::read_to_string(repo().join(page)).unwrap();
+        let section = text
+            .split("````markdown\n")
+            .skip(1)
+            .filter_map(|b| b.split("\n````").next());
+        let mut shown = 0;
+        for block in section {
+            for line in block.lines().filter(|l| !l.trim().is_empty() && *l != "…") {
+                let line = line.strip_suffix(" …").unwrap_or(line);
+                assert!(
+                    lines.contains(line) || lines.iter().any(|l| l.starts_with(line)),
+                    "{page} shows a line the report does not print: {line:?}"
+                );
+                shown += 1;
+            }
+        }
+        assert!(shown >= 3, "{page}: no report excerpt found");
+    }
+}
