@@ -517,6 +517,11 @@ fn a_progress_bar_on_a_terminal() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !text.contains("evaluating") && err.contains("pseudo-terminal") {
+        eprintln!("SKIPPED: `script` cannot open a pseudo-terminal here: {err}");
+        return;
+    }
     assert!(text.contains("evaluating ["), "{text:?}");
     assert!(text.contains("58 / 58 objects"), "{text:?}");
     assert!(
