@@ -307,7 +307,7 @@ fn usage_page_examples_are_what_the_policy_accepts_and_says() {
 #[test]
 fn readme_tour_shows_the_rejection_the_policy_gives() {
     let readme = read("README.md");
-    let header = "==> examples/manifests/violating/writable-root.yaml <==\n";
+    let header = "REJECTED Deployment matih-ai/ai-service\n";
     let block = readme
         .split(header)
         .nth(1)
@@ -334,5 +334,18 @@ fn readme_tour_shows_the_rejection_the_policy_gives() {
     assert_eq!(
         out.warnings, warnings,
         "the README's tour shows other warnings"
+    ); // The checker's located finding: line 60, column 13 of the manifest is the field.
+    let located = "  examples/manifests/violating/writable-root.yaml:60:13 \
+                   (ai-service/templates/deployment.yaml): deny readOnlyRootFilesystem: ";
+    assert!(
+        block.lines().any(|l| l.starts_with(located)),
+        "the README's tour shows no finding at writable-root.yaml:60:13"
+    );
+    let text = std::fs::read_to_string(&manifest).unwrap_or_default();
+    let line = text.lines().nth(59).unwrap_or_default();
+    assert!(
+        line.get(12..)
+            .is_some_and(|l| l.starts_with("readOnlyRootFilesystem: false")),
+        "writable-root.yaml:60:13 is no longer the field: {line:?}"
     );
 }

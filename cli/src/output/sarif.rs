@@ -30,20 +30,17 @@ pub fn uri_reference(path: &str) -> String {
 }
 
 fn rule(check: &CheckInfo) -> Value {
-    let help = format!(
-        "{} Each result names the field to change and its fix; exceptions and the check's \
-         settings are in docs/checks.md and docs/exceptions.md.",
-        check.summary
-    );
+    let summary = check.summary.trim_end_matches('.');
+    let fix = "Fix: change the field each result names as its message says (every result \
+               carries the fix for its own field), or, where the platform allows the \
+               exception, cover the workload with an exception (docs/exceptions.md).";
     json!({
         "id": check.id,
         "name": check.id,
-        "shortDescription": { "text": check.summary },
-        "fullDescription": { "text": check.summary },
+        "shortDescription": { "text": format!("{summary}.") },
         "help": {
-            "text": help,
-            "markdown": format!("{}\n\nFix: the result's message names the fix for its field. \
-                                 See [Check IDs]({CHECKS_HELP_URI}).", check.summary),
+            "text": format!("{summary}. {fix}"),
+            "markdown": format!("{summary}.\n\n{fix}\n\n[Check IDs]({CHECKS_HELP_URI})"),
         },
         "helpUri": CHECKS_HELP_URI,
         "defaultConfiguration": { "level": "error" },
