@@ -546,6 +546,28 @@ mod tests {
     }
 
     #[test]
+    fn entries_and_errors_say_where_in_the_document_they_are() {
+        let text = "kind: List\napiVersion: v1\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: a}}\n- 3\n- {uid: u, operation: CREATE, object: {kind: Pod}}\n---\n{apiVersion: admission.k8s.io/v1, kind: AdmissionReview, request: {uid: u, operation: CREATE, object: {}}}\n---\n- {apiVersion: v1, kind: Pod, metadata: {name: b}}\n";
+        let read = read_text(text, "s", &Wrapping::default()).unwrap();
+        let paths: Vec<String> = read
+            .entries
+            .iter()
+            .map(|e| crate::locate::render_path(&e.path))
+            .collect();
+        assert_eq!(
+            paths,
+            ["items[0]", "items[2].object", "request.object", "[0]"]
+        );
+        let error = &read.errors[0];
+        assert_eq!(crate::locate::render_path(&error.path), "items[1]");
+        assert_eq!((error.line, error.column), (None, None));
+        let broken = read_text("a: 1\n---\nb: [\n", "s", &Wrapping::default()).unwrap_err();
+        assert_eq!((broken.document, broken.line.is_some()), (Some(2), true));
+        let json = read_text("\n\n{\"a\": [1}", "s", &Wrapping::default()).unwrap_err();
+        assert_eq!((json.line, json.column), (Some(3), Some(9)), "{json}");
+    }
+
+    #[test]
     fn not_objects() {
         for bad in [
             json!("text"),
