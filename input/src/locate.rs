@@ -148,6 +148,8 @@ enum Kind {
         entries: Vec<(String, Position, usize)>,
         merges: Vec<usize>,
     },
+    /// An alias to an earlier node (YAML only: JSON has none).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
     Alias(usize),
 }
 
