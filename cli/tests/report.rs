@@ -660,3 +660,39 @@ fn the_documented_output_is_what_the_report_prints() {
         assert!(shown >= 3, "{page}: no report excerpt found");
     }
 }
+
+/// An existing exception without namespaces may relax nothing, so it is not amended (that would
+/// widen it): the new exception goes before it, since the first that matches a container
+/// judges it. `check` agrees: first in the list it admits the workload, last it does not.
+#[test]
+fn a_new_exception_goes_before_an_unscoped_one_that_would_match_first() {
+    let dir = temp_dir("front");
+    let settings = json!({"exceptions": [
+        {"name": "record-nginx", "reason": "where nginx runs", "match": {"images": ["nginx"]}}
+    ]});
+    let settings_file = dir.join("settings.json");
+    std::fs::write(&settings_file, settings.to_string()).unwrap();
+    let manifest = dir.join("web.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      securityContext: {runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: {type: RuntimeDefault}}\n      containers:\n        - name: web\n          image: nginx:1.27\n          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: false, capabilities: {drop: [ALL]}}\n",
+    )
+    .unwrap();
+    let (s, m) = (settings_file.to_str().unwrap(), manifest.to_str().unwrap());
+    let v = report_json(s, &[m]);
+    let suggestion = &v["fixes"]["suggestions"][0];
+    assert_eq!(suggestion["action"], "add");
+    assert_eq!(suggestion["before"], "record-nginx");
+    assert_eq!(v["fixes"]["workloadsPassing"], 1);
+    let exception = suggestion["exception"].clone();
+    let recorded = settings["exceptions"][0].clone();
+    for (list, admitted) in [
+        (vec![exception.clone(), recorded.clone()], true),
+        (vec![recorded, exception], false),
+    ] {
+        std::fs::write(&settings_file, json!({"exceptions": list}).to_string()).unwrap();
+        let check = run(&["check", "--settings", s, m], None);
+        assert_eq!(check.code, if admitted { 0 } else { 1 }, "{check:?}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

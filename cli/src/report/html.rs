@@ -335,7 +335,7 @@ pub fn render(r: &Report) -> String {
                 .collect();
             let _ = writeln!(
                 h,
-                "<h3 class=\"suggestion\" data-suggestion=\"{}\">{} exception <code>{}</code> (namespace <code>{}</code>; {})</h3><p>{}: {}.</p><pre>{}</pre>",
+                "<h3 class=\"suggestion\" data-suggestion=\"{}\">{} exception <code>{}</code> (namespace <code>{}</code>; {})</h3><p>{}: {}.{}</p><pre>{}</pre>",
                 esc(&s.name),
                 if s.action == "add" { "Add" } else { "Amend" },
                 esc(&s.name),
@@ -347,6 +347,10 @@ pub fn render(r: &Report) -> String {
                     "Changed"
                 },
                 changes.join(", "),
+                s.before
+                    .as_deref()
+                    .map(|f| format!(" Put it at the top of <code>exceptions</code>, before <code>{}</code>: the first exception that matches a container judges it.", esc(f)))
+                    .unwrap_or_default(),
                 esc(&s.yaml)
             );
         }

@@ -217,6 +217,12 @@ pub fn render(r: &Report) -> String {
                 "Changed"
             };
             let _ = writeln!(md, "{what}: {}.\n", changes.join(", "));
+            if let Some(first) = &s.before {
+                let _ = writeln!(
+                    md,
+                    "Put it at the top of `exceptions`, before `{first}`: the first exception that matches a container judges it.\n"
+                );
+            }
             let _ = writeln!(md, "```yaml\n# under exceptions:\n{}```\n", s.yaml);
         }
         if !fx.manual.is_empty() {

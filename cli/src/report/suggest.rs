@@ -67,6 +67,10 @@ pub struct Suggestion {
     pub yaml: String,
     /// The workloads it is for (`Kind/name`), all of which pass with it.
     pub workloads: Vec<String>,
+    /// For a new exception that an existing one without namespaces would otherwise shadow
+    /// (first match wins): the existing exception it goes before (at the top of the list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
 }
 
 /// A workload left to its manifest.
@@ -511,6 +515,8 @@ pub fn suggest(
     let mut settings = protect.clone();
     let mut drafts: BTreeMap<Target, Draft> = BTreeMap::new();
     let mut names: BTreeMap<Target, String> = BTreeMap::new();
+    // New exceptions that must come before an unscoped existing one to be matched first.
+    let mut front: BTreeSet<Target> = BTreeSet::new();
     let mut invalid = None;
     let mut current = verdicts.to_vec();
     for _round in 0..ROUNDS {
@@ -544,13 +550,22 @@ pub fn suggest(
                 .find_map(|f| f.exception.clone())
                 // An exception that covers some of its containers: amended to cover the pod.
                 .or_else(|| v.used.first().map(|u| u.name.clone()))
-                .filter(|e| {
+                .and_then(|e| {
                     existing
                         .iter()
-                        .any(|x| x.get("name").and_then(Value::as_str) == Some(e))
+                        .find(|x| x.get("name").and_then(Value::as_str) == Some(&e))
                 });
+            // An exception without match.namespaces may relax nothing (settings validation):
+            // rather than widen its scope, a new one for this namespace goes before it.
             let target = match judged_by {
-                Some(e) => Target::Amend(e),
+                Some(e) if has_namespaces(e) => {
+                    Target::Amend(e["name"].as_str().unwrap_or_default().to_owned())
+                }
+                Some(_) => {
+                    let t = Target::New(ns.clone(), images(spec));
+                    front.insert(t.clone());
+                    t
+                }
                 None => Target::New(ns.clone(), images(spec)),
             };
             if let Some(t) = targets.get(key)
@@ -660,7 +675,11 @@ pub fn suggest(
                         "match": {"namespaces": [ns], "images": imgs},
                     });
                     apply(&mut e, &draft.relax, pss);
-                    list.push(e);
+                    if front.contains(target) {
+                        list.insert(0, e);
+                    } else {
+                        list.push(e);
+                    }
                 }
             }
         }
@@ -820,6 +839,16 @@ pub fn suggest(
             changes,
             exception,
             yaml,
+            before: front
+                .contains(target)
+                .then(|| {
+                    existing
+                        .first()
+                        .and_then(|e| e.get("name"))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .flatten(),
             workloads: draft
                 .workloads
                 .iter()
@@ -848,6 +877,13 @@ pub fn suggest(
             .collect(),
         invalid_settings: invalid,
     })
+}
+
+fn has_namespaces(e: &Value) -> bool {
+    e.get("match")
+        .and_then(|m| m.get("namespaces"))
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
 }
 
 fn add_match(e: &mut Value, key: &str, values: &BTreeSet<String>) {
