@@ -40,12 +40,17 @@ impl Progress {
     }
 
     pub fn advance(&mut self, by: u64) {
-        self.done = self.done.saturating_add(by).min(self.total);
+        self.done = self.done.saturating_add(by);
+        if self.total > 0 {
+            self.done = self.done.min(self.total);
+        }
         if !self.enabled {
             return;
         }
         let now = Instant::now();
-        if self.last.is_some_and(|t| now.duration_since(t) < REDRAW) && self.done < self.total {
+        if self.last.is_some_and(|t| now.duration_since(t) < REDRAW)
+            && (self.total == 0 || self.done < self.total)
+        {
             return;
         }
         self.last = Some(now);
@@ -53,18 +58,27 @@ impl Progress {
     }
 
     fn draw(&mut self) {
-        let filled = self
-            .done
-            .saturating_mul(WIDTH as u64)
-            .checked_div(self.total)
-            .map_or(WIDTH, |f| usize::try_from(f).unwrap_or(WIDTH));
-        let bar: String = "#".repeat(filled) + &"-".repeat(WIDTH.saturating_sub(filled));
-        let amount = match self.unit {
-            Unit::Bytes => format!("{} / {}", mib(self.done), mib(self.total)),
-            Unit::Objects => format!("{} / {} objects", self.done, self.total),
+        let line = if self.total == 0 {
+            // Standard input: its size is unknown, so a count without a bar.
+            match self.unit {
+                Unit::Bytes => format!("{} {}", self.label, mib(self.done)),
+                Unit::Objects => format!("{} {} objects", self.label, self.done),
+            }
+        } else {
+            let filled = self
+                .done
+                .saturating_mul(WIDTH as u64)
+                .checked_div(self.total)
+                .map_or(WIDTH, |f| usize::try_from(f).unwrap_or(WIDTH));
+            let bar: String = "#".repeat(filled) + &"-".repeat(WIDTH.saturating_sub(filled));
+            let amount = match self.unit {
+                Unit::Bytes => format!("{} / {}", mib(self.done), mib(self.total)),
+                Unit::Objects => format!("{} / {} objects", self.done, self.total),
+            };
+            format!("{} [{bar}] {amount}", self.label)
         };
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K{} [{bar}] {amount}", self.label);
+        let _ = write!(err, "\r\x1b[2K{line}");
         let _ = err.flush();
         self.drawn = true;
     }

@@ -43,13 +43,19 @@ pub fn read_inputs(inputs: &[String], errors: &mut Vec<String>) -> Vec<(String, 
             sources.push(Source::File(path.to_path_buf()));
         }
     }
-    let total: u64 = sources
-        .iter()
-        .map(|s| match s {
-            Source::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-            Source::Stdin => 0,
-        })
-        .sum();
+    // With standard input among them the size is unknown: bytes are counted without a bar.
+    let stdin = sources.iter().any(|s| matches!(s, Source::Stdin));
+    let total: u64 = if stdin {
+        0
+    } else {
+        sources
+            .iter()
+            .map(|s| match s {
+                Source::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+                Source::Stdin => 0,
+            })
+            .sum()
+    };
     let mut progress = Progress::new("reading", total, Unit::Bytes);
     let mut texts = Vec::new();
     for source in sources {
