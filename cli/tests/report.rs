@@ -241,6 +241,15 @@ fn exceptions_used_name_the_workloads_that_used_them() {
     let starrocks = used.iter().find(|e| e["name"] == "starrocks").unwrap();
     assert_eq!(starrocks["workloads"].as_array().unwrap().len(), 3);
     assert_eq!(strings(&r["exceptionsUnused"]), ["break-glass-debug"]);
+    // By what: the sidecar's pod is not covered, so its pod-level values are not either.
+    let postgres = used.iter().find(|e| e["name"] == "postgresql").unwrap();
+    assert_eq!(
+        strings(&postgres["appliedTo"]),
+        [
+            "container \"postgresql\" and the pod",
+            "container \"postgresql\""
+        ]
+    );
 }
 
 /// Settings YAML -> JSON, through the checker's own reader being unavailable here: the
@@ -474,7 +483,7 @@ fn markdown_shows_the_counts_the_workloads_and_the_suggestions() {
         "| `matih-ai` | `readOnlyRootFilesystem` | 3 | CronJob/ai-service-embeddings-gc, Deployment/ai-service-canary, Pod/node-debug-ip-10-0-3-17 |",
         "| **Total** | 21 | 12 |",
         "- **Deployment/ai-service-canary** (1 Deployment, 1 ReplicaSet, 2 Pods): `readOnlyRootFilesystem`",
-        "| `ai-service` | matih-ai/CronJob/ai-service-embeddings-gc, matih-ai/Deployment/ai-service, matih-ai/Deployment/ai-service-canary |",
+        "| `postgresql` | matih-postgresql/StatefulSet/postgresql (container \"postgresql\" and the pod); matih-postgresql/StatefulSet/postgresql-metrics (container \"postgresql\") |",
         "**7 of 12 rejected workloads pass**",
         "### Add exception `monitoring-fluent-bit` (namespace `monitoring`; DaemonSet/log-shipper)",
         "```yaml\n# under exceptions:\n- name: monitoring-fluent-bit\n",

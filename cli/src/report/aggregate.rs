@@ -53,6 +53,9 @@ pub struct Workload {
     pub checks: Vec<String>,
     pub findings: Vec<Shown>,
     pub exceptions: Vec<String>,
+    /// What each exception covered (its audit annotation's `applied to …`), as first seen.
+    #[serde(skip)]
+    pub applied: BTreeMap<String, String>,
     pub objects: Vec<ObjectRef>,
 }
 
@@ -184,6 +187,7 @@ pub fn workloads(entries: &[Entry], verdicts: &[Verdict], owners: &[Key]) -> Vec
             checks: Vec::new(),
             findings: Vec::new(),
             exceptions: Vec::new(),
+            applied: BTreeMap::new(),
             objects: Vec::new(),
         });
         if entry.kind == key.1 && entry.name == key.2 {
@@ -213,6 +217,9 @@ pub fn workloads(entries: &[Entry], verdicts: &[Verdict], owners: &[Key]) -> Vec
             if !w.exceptions.contains(&u.name) {
                 w.exceptions.push(u.name.clone());
             }
+            w.applied
+                .entry(u.name.clone())
+                .or_insert_with(|| u.applied_to.clone());
         }
     }
     let mut out: Vec<Workload> = map.into_values().collect();

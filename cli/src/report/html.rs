@@ -292,7 +292,7 @@ pub fn render(r: &Report) -> String {
                 "<tr><td><code>{}</code></td><td class=\"n\" data-exception=\"{0}\">{}</td><td>{}</td></tr>",
                 esc(&e.name),
                 e.workloads.len(),
-                esc(&e.workloads.join(", "))
+                esc(&super::markdown::uses(e).join("; "))
             );
         }
         let _ = writeln!(h, "</tbody></table>");

@@ -34,6 +34,21 @@ fn objects_summary(w: &super::Workload) -> String {
     s
 }
 
+/// `matih-ai/Deployment/ai-service (container "ai-service" and the pod)` for each use.
+pub fn uses(e: &super::ExceptionUse) -> Vec<String> {
+    e.workloads
+        .iter()
+        .zip(&e.applied_to)
+        .map(|(w, a)| {
+            if a.is_empty() {
+                w.clone()
+            } else {
+                format!("{w} ({a})")
+            }
+        })
+        .collect()
+}
+
 pub fn render(r: &Report) -> String {
     let mut md = String::new();
     let t = &r.totals;
@@ -160,7 +175,7 @@ pub fn render(r: &Report) -> String {
                 md,
                 "| `{}` | {} |",
                 cell(&e.name),
-                cell(&e.workloads.join(", "))
+                cell(&uses(e).join("; "))
             );
         }
         md.push('\n');

@@ -182,6 +182,8 @@ pub struct ExceptionUse {
     pub name: String,
     /// `namespace/Kind/name` of each workload that used it.
     pub workloads: Vec<String>,
+    /// What it covered in each of them, in the same order (`container "x" and the pod`).
+    pub applied_to: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -362,7 +364,7 @@ pub fn build(
 
     let mut cells: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     let mut namespaces: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut used: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for w in &workloads {
         let ns = namespaces.entry(w.namespace.clone()).or_default();
         ns.0 += 1;
@@ -376,9 +378,10 @@ pub fn build(
                 .push(w.label());
         }
         for e in &w.exceptions {
-            used.entry(e.clone())
-                .or_default()
-                .insert(format!("{}/{}", w.namespace, w.label()));
+            used.entry(e.clone()).or_default().insert(
+                format!("{}/{}", w.namespace, w.label()),
+                w.applied.get(e).cloned().unwrap_or_default(),
+            );
         }
     }
     let checks: BTreeSet<String> = cells.keys().map(|(_, c)| c.clone()).collect();
@@ -434,7 +437,8 @@ pub fn build(
             .iter()
             .map(|(name, w)| ExceptionUse {
                 name: name.clone(),
-                workloads: w.iter().cloned().collect(),
+                workloads: w.keys().cloned().collect(),
+                applied_to: w.values().cloned().collect(),
             })
             .collect(),
         exceptions_unused: names
