@@ -287,7 +287,12 @@ fn load_settings(path: Option<&Path>) -> Result<Value, Fatal> {
     let label = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| Fatal(format!("settings {label}: cannot read: {e}")))?;
-    manifest::parse_settings(&text, &label).map_err(|e: InputError| Fatal(format!("settings {e}")))
+    manifest::parse_settings(&text, &label).map_err(|e: InputError| {
+        Fatal(format!(
+            "settings {}",
+            output::describe_error(Some(&SourceMap::of_text(&text)), &e)
+        ))
+    })
 }
 
 fn load_policy(flag: Option<&Path>, calls: HostCalls) -> Result<PolicyHost, Fatal> {
@@ -313,8 +318,12 @@ fn load_image_users(path: Option<&Path>) -> Result<HostCalls, Fatal> {
     let label = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| Fatal(format!("image users {label}: cannot read: {e}")))?;
-    let table = manifest::parse_image_users(&text, &label)
-        .map_err(|e: InputError| Fatal(format!("image users {e}")))?;
+    let table = manifest::parse_image_users(&text, &label).map_err(|e: InputError| {
+        Fatal(format!(
+            "image users {}",
+            output::describe_error(Some(&SourceMap::of_text(&text)), &e)
+        ))
+    })?;
     Ok(HostCalls::new().with_image_users(table))
 }
 
@@ -541,7 +550,8 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
         let response = match host.validate(&entry.request, &settings) {
             Ok(r) => r,
             Err(e) => {
-                let at = format!("{}, document {}", entry.source, entry.document);
+                let place = output::place_of(maps.get(&entry.source), entry, None);
+                let at = format!("{place}, document {}", entry.document);
                 errors.push(format!(
                     "{at} ({} {}): the policy failed: {e}",
                     entry.kind,

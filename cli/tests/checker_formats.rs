@@ -407,6 +407,29 @@ fn input_errors_carry_file_line_and_column() {
     assert_eq!(run.code, 2, "{run:?}");
     let want = format!("checker: {}:7:3: document 1: items[1]: ", list.display());
     assert!(run.stderr.contains(&want), "no {want:?}: {run:?}");
+
+    // Settings files too.
+    let two = write(
+        &dir,
+        "two.yml",
+        "podSecurityStandard: restricted\n---\nb: 2\n",
+    );
+    let run = checker(
+        &[
+            "check",
+            "--settings",
+            two.to_str().unwrap(),
+            list.to_str().unwrap(),
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    let want = format!(
+        "checker: settings {}:3:1: document 2: settings must be a single document",
+        two.display()
+    );
+    assert!(run.stderr.contains(&want), "no {want:?}: {run:?}");
 }
 
 /// The OASIS SARIF 2.1.0 schema (tests/testdata/sarif/README.md says where it comes from).
