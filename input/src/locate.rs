@@ -178,6 +178,9 @@ pub struct DocumentMap {
 /// nodes, so a chain ends; this bounds the work on hostile input).
 const MAX_HOPS: usize = 10_000;
 
+/// How deep a lookup follows `<<` merges whose mappings merge others.
+const MAX_MERGE_DEPTH: usize = 64;
+
 impl DocumentMap {
     fn node(&self, id: usize) -> Option<&Node> {
         self.nodes.get(id)
@@ -201,9 +204,23 @@ impl DocumentMap {
     /// The key's position and value in a mapping, looking into `<<` merges (earlier merged
     /// mappings win, as in go-yaml) when the mapping does not name the key itself.
     fn entry(&self, node: &Node, key: &str, hops: &mut usize) -> Option<(Position, usize)> {
+        self.entry_within(node, key, hops, 0)
+    }
+
+    fn entry_within(
+        &self,
+        node: &Node,
+        key: &str,
+        hops: &mut usize,
+        depth: usize,
+    ) -> Option<(Position, usize)> {
         let Kind::Map { entries, merges } = &node.kind else {
             return None;
         };
+        // Merges of merges: deep enough for any manifest, shallow enough for a small stack.
+        if depth > MAX_MERGE_DEPTH {
+            return None;
+        }
         if let Some((_, at, value)) = entries.iter().find(|(k, _, _)| k == key) {
             return Some((*at, *value));
         }
@@ -216,9 +233,9 @@ impl DocumentMap {
             let found = match &source.kind {
                 Kind::Seq(items) => items.iter().find_map(|&item| {
                     let item = self.resolve(item, hops)?;
-                    self.entry(item, key, hops)
+                    self.entry_within(item, key, hops, depth + 1)
                 }),
-                _ => self.entry(source, key, hops),
+                _ => self.entry_within(source, key, hops, depth + 1),
             };
             if found.is_some() {
                 return found;
@@ -852,6 +869,21 @@ spec:
         assert_eq!(at(&map, 1, "items[0].spec.hostIPC"), (3, 19, false));
         assert_eq!(at(&map, 2, "a[2].b"), (5, 20, true));
         assert_eq!(at(&map, 3, "a"), (1, 1, false));
+    }
+
+    #[test]
+    #[cfg(feature = "yaml")]
+    fn long_merge_chains_end() {
+        let mut text = String::from("a0: &a0 {x: 1}\n");
+        for i in 1..5000 {
+            text.push_str(&format!("a{i}: &a{i} {{<<: *a{}}}\n", i - 1));
+        }
+        text.push_str("last: {<<: *a4999}\n");
+        let map = SourceMap::of_text(&text);
+        let l = map.locate(1, &parse_path("last.x").unwrap());
+        assert!(!l.exact);
+        let l = map.locate(1, &parse_path("a3.x").unwrap());
+        assert_eq!((l.position.line, l.exact), (1, true));
     }
 
     #[test]
