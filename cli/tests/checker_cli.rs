@@ -2,18 +2,17 @@
 //! output formats, every input form, where it finds its module and the simulated requester. Verdicts come from the PSS fixtures (a restricted pod passes, a privileged one
 //! does not), so the tests do not depend on the policy's wording.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{CHECKER, RESTRICTED, Run, module, policy_path, run, write};
 use security_context_checker::policy::{MODULE_FILE, POLICY_ENV};
 use security_context_input::AdmissionRequestBuilder;
 use serde_json::{Value, json};
 
-/// Settings under which `GOOD_POD` passes and `BAD_POD` fails: only the restricted floor.
-const RESTRICTED: &str =
-    "podSecurityStandard: restricted\npodSecurityContext: {}\nsecurityContext: {}\n";
+// Settings under which `GOOD_POD` passes and `BAD_POD` fails: common::RESTRICTED.
 
 /// `restricted/pass/base.yaml` of the PSS fixtures, named `good`.
 const GOOD_POD: &str = "\
@@ -59,54 +58,8 @@ fn yaml(text: &str) -> Value {
 
 /// A fresh directory under the target dir, one per test.
 fn scratch() -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "checker-cli-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("checker-cli")
 }
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// The module under test: `$SCP_POLICY_WASM`, else `annotated-policy.wasm` at the repository
-/// root (built by `make wasm`).
-fn policy_path() -> PathBuf {
-    match std::env::var_os(POLICY_ENV).filter(|p| !p.is_empty()) {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join(MODULE_FILE),
-    }
-}
-
-const CHECKER: &str = env!("CARGO_BIN_EXE_security-context-checker");
 
 fn checker(args: &[&str], stdin: Option<&str>) -> Run {
     checker_with(args, stdin, Some(&policy_path()))
@@ -114,41 +67,13 @@ fn checker(args: &[&str], stdin: Option<&str>) -> Run {
 
 /// The checker with `$SCP_POLICY_WASM` set to `policy` (or unset).
 fn checker_with(args: &[&str], stdin: Option<&str>, policy: Option<&Path>) -> Run {
-    // Fail with the "run make wasm" message, not a confusing exit 2, when the module is missing.
-    assert!(
-        policy_path().is_file(),
-        "policy module {} is missing: run `make wasm` (or `make test`) first, or point \
-         {POLICY_ENV} at a module",
-        policy_path().display()
-    );
+    module();
     let mut command = Command::new(CHECKER);
     command.args(args).env_remove(POLICY_ENV);
     if let Some(policy) = policy {
         command.env(POLICY_ENV, policy);
     }
-    command
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("cannot start the checker");
-    if let Some(text) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        pipe.write_all(text.as_bytes()).unwrap();
-    }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().unwrap();
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-    }
+    run(&mut command, stdin)
 }
 
 /// Runs `checker check --settings <restricted> ARGS...`.

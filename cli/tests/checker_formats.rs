@@ -3,23 +3,14 @@
 //! and the Helm template of its document; SARIF 2.1.0 valid against the OASIS schema; JUnit
 //! XML that parses; colour on a terminal only, never with `NO_COLOR`.
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use security_context_checker::policy::{MODULE_FILE, POLICY_ENV};
+use common::{CHECKER, RESTRICTED, Run, module, repo, run, write};
+use security_context_checker::policy::POLICY_ENV;
 use serde_json::Value;
-
-const CHECKER: &str = env!("CARGO_BIN_EXE_security-context-checker");
-
-/// Only the restricted floor: verdicts that do not depend on the platform's settings.
-const RESTRICTED: &str =
-    "podSecurityStandard: restricted\npodSecurityContext: {}\nsecurityContext: {}\n";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// `cli/tests/testdata/helm/shop-rendered.yaml`: what `helm template` prints for a small chart
 /// (a ServiceAccount, a Deployment with two bad containers, a CronJob with hostPID).
@@ -27,76 +18,22 @@ fn helm_stream() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/testdata/helm/shop-rendered.yaml")
 }
 
-fn policy_path() -> PathBuf {
-    match std::env::var_os(POLICY_ENV).filter(|p| !p.is_empty()) {
-        Some(p) => PathBuf::from(p),
-        None => repo().join(MODULE_FILE),
-    }
-}
-
 fn scratch() -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "checker-formats-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    common::scratch("checker-formats")
 }
 
 /// The checker in the repository root (so that example paths print as in the docs).
 fn checker(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
-    assert!(
-        policy_path().is_file(),
-        "policy module {} is missing: run `make wasm` first",
-        policy_path().display()
-    );
     let mut command = Command::new(CHECKER);
     command
         .args(args)
         .current_dir(repo())
-        .env(POLICY_ENV, policy_path())
-        .env_remove("NO_COLOR")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env(POLICY_ENV, module())
+        .env_remove("NO_COLOR");
     for (k, v) in env {
         command.env(k, v);
     }
-    let mut child = command.spawn().expect("cannot start the checker");
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    run(&mut command, stdin)
 }
 
 fn restricted(dir: &Path) -> String {
@@ -668,7 +605,7 @@ fn no_colour_off_a_terminal_or_with_no_color() {
         script
             .args(["-qec", &command, "/dev/null"])
             .current_dir(repo())
-            .env(POLICY_ENV, policy_path())
+            .env(POLICY_ENV, module())
             .env_remove("NO_COLOR")
             .stdin(Stdio::null());
         if let Some(v) = no_color {

@@ -4,19 +4,16 @@
 //! failing the release with standard error shown. Then the real Helm, when there is one:
 //! `helm template --post-renderer` through the plugin in cli/helm-plugin/.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
-use security_context_checker::policy::{MODULE_FILE, POLICY_ENV};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{CHECKER, RESTRICTED, Run, module, write};
+use security_context_checker::policy::POLICY_ENV;
 use serde_json::{Value, json};
 
-const CHECKER: &str = env!("CARGO_BIN_EXE_security-context-checker");
-
-/// Settings under which `GOOD_POD` passes unchanged and `BAD_POD` fails.
-const RESTRICTED: &str =
-    "podSecurityStandard: restricted\npodSecurityContext: {}\nsecurityContext: {}\n";
+// Settings under which `GOOD_POD` passes unchanged and `BAD_POD` fails: common::RESTRICTED.
 
 /// The standard with mutation: a bare pod gets the standard's fields filled in.
 const MUTATING: &str = "mutation:\n  enabled: true\n";
@@ -94,92 +91,25 @@ spec:
       privileged: true
 ";
 
-fn policy_path() -> PathBuf {
-    match std::env::var_os(POLICY_ENV).filter(|p| !p.is_empty()) {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join(MODULE_FILE),
-    }
-}
-
 fn scratch() -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "post-render-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
+    common::scratch("post-render")
 }
 
 /// Runs `program ARGS` as Helm's exec post-renderer does: stdin a pipe written whole, then
 /// closed; stdout and stderr captured apart.
 fn run(program: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(program);
-    command
-        .args(args)
-        .env_remove(POLICY_ENV)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    command.args(args).env_remove(POLICY_ENV);
     for (k, v) in env {
         command.env(k, v);
     }
-    let mut child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_owned();
-    // A writer thread, as Helm's goroutine: a large stream must not dead-lock on full pipes.
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(input.as_bytes());
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    common::run(&mut command, Some(stdin))
 }
 
 /// `checker post-render --policy MODULE --settings SETTINGS EXTRA...` on `stdin`.
 fn post_render(dir: &Path, settings: &str, extra: &[&str], stdin: &str) -> Run {
-    assert!(
-        policy_path().is_file(),
-        "policy module {} is missing: run `make wasm` (or `make test`) first",
-        policy_path().display()
-    );
+    let policy = module();
     let settings = write(dir, "settings.yml", settings);
-    let policy = policy_path();
     let mut args = vec![
         "post-render",
         "--policy",
@@ -409,7 +339,7 @@ fn helm_template_with_the_checker_as_post_renderer() {
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n  - name: app\n    image: registry.k8s.io/pause\n    {{- if .Values.privileged }}\n    securityContext:\n      privileged: true\n    {{- end }}\n",
     );
     let settings = write(&dir, "settings.yml", MUTATING);
-    let policy = policy_path().canonicalize().unwrap();
+    let policy = module().canonicalize().unwrap();
     // The checker is found on PATH, as a user's installed one is.
     let bin_dir = Path::new(CHECKER).parent().unwrap();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());

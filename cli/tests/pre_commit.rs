@@ -6,13 +6,13 @@
 //! target/test-tools (scripts/test-tools.sh). Without it the test prints a SKIPPED banner, and
 //! fails when `$PRE_COMMIT` names a file that is not there.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use security_context_checker::policy::{MODULE_FILE, POLICY_ENV};
-
-const CHECKER: &str = env!("CARGO_BIN_EXE_security-context-checker");
+use common::{CHECKER, write};
+use security_context_checker::policy::POLICY_ENV;
 
 const COMPLIANT: &str = "\
 apiVersion: v1
@@ -51,21 +51,7 @@ spec:
 ";
 
 fn scratch() -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "pre-commit-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
+    common::scratch("pre-commit")
 }
 
 fn pre_commit() -> Option<PathBuf> {
@@ -116,17 +102,7 @@ fn pre_commit_try_repo_fails_a_violating_manifest_and_passes_a_compliant_one() {
         );
         return;
     };
-    let policy = match std::env::var_os(POLICY_ENV).filter(|p| !p.is_empty()) {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join(MODULE_FILE),
-    };
-    assert!(
-        policy.is_file(),
-        "policy module {} is missing: run `make wasm` (or `make test`) first",
-        policy.display()
-    );
+    let policy = common::module();
     let dir = scratch();
 
     // The hook repository: this repository's .pre-commit-hooks.yaml, committed (try-repo reads

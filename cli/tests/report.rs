@@ -4,18 +4,15 @@
 //! suggested exceptions that make the rest pass (proven with `check`), Markdown, and no
 //! progress bar off a terminal. The HTML page is tested in Chromium by report-html.test.mjs.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use common::{CHECKER, Run, module, repo};
+use security_context_checker::policy::POLICY_ENV;
 use serde_json::{Value, json};
-
-const CHECKER: &str = env!("CARGO_BIN_EXE_security-context-checker");
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn cluster() -> String {
     repo()
@@ -31,53 +28,10 @@ fn matih() -> String {
         .to_string()
 }
 
-fn policy() -> PathBuf {
-    let p = std::env::var_os("SCP_POLICY_WASM")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("annotated-policy.wasm"));
-    assert!(
-        p.is_file(),
-        "policy module {} is missing: run `make wasm` (or `make test`) first",
-        p.display()
-    );
-    p
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(args: &[&str], stdin: Option<&str>) -> Run {
     let mut command = Command::new(CHECKER);
-    command
-        .args(args)
-        .env("SCP_POLICY_WASM", policy())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("cannot start the checker");
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    command.args(args).env(POLICY_ENV, module());
+    common::run(&mut command, stdin)
 }
 
 fn report_json(settings: &str, inputs: &[&str]) -> Value {
@@ -516,7 +470,7 @@ fn a_progress_bar_on_a_terminal() {
     }
     let command = format!(
         "SCP_POLICY_WASM='{}' '{CHECKER}' report --settings '{}' '{}' >/dev/null",
-        policy().display(),
+        module().display(),
         matih(),
         cluster()
     );
