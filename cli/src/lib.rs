@@ -12,6 +12,7 @@
 //! Both hosts share one engine setup (epoch deadlines, optional compilation cache). The
 //! `security-context-checker` binary reads manifests with `security-context-input`.
 
+pub mod args;
 mod engine;
 pub mod host;
 pub mod output;

@@ -9,6 +9,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use security_context_checker::args::{Arg, Args};
 use security_context_checker::output;
 use security_context_checker::policy::PolicySource;
 use security_context_checker::{HostCalls, PolicyHost};
@@ -137,27 +138,17 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
         groups: Vec::new(),
         inputs: Vec::new(),
     };
-    let mut only_files = false;
-    while let Some(arg) = it.next() {
-        if only_files || arg == "-" || !arg.starts_with('-') {
-            opts.inputs.push(arg);
-            continue;
-        }
-        if arg == "--" {
-            only_files = true;
-            continue;
-        }
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
-            None => (arg.clone(), None),
-        };
-        let mut value = || -> Result<String, String> {
-            match &inline {
-                Some(v) => Ok(v.clone()),
-                None => it.next().ok_or_else(|| format!("{flag} needs a value")),
+    let mut args = Args::new(it);
+    while let Some(arg) = args.next_arg() {
+        let flag = match arg {
+            Arg::Input(input) => {
+                opts.inputs.push(input);
+                continue;
             }
+            Arg::Flag(flag) => flag,
         };
-        match flag.as_str() {
+        let mut value = || args.value(&flag);
+        match flag.name.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "--settings" => opts.settings = Some(PathBuf::from(value()?)),
             "--image-users" => opts.image_users = Some(PathBuf::from(value()?)),
@@ -194,8 +185,8 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
                     }
                 }
             }
-            "--mutate" if inline.is_none() => opts.mutate = true,
-            _ => return Err(format!("unknown option {arg:?}")),
+            "--mutate" if !flag.has_inline_value() => opts.mutate = true,
+            _ => return Err(format!("unknown option {:?}", flag.word)),
         }
     }
     if post_render {

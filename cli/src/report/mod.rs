@@ -22,6 +22,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use security_context_checker::args::{Arg, Args};
 use security_context_checker::policy::PolicySource;
 use security_context_checker::{HostCalls, PolicyHost};
 use security_context_input::manifest::{self, Entry, Wrapping};
@@ -105,28 +106,17 @@ fn parse_args(args: Vec<String>) -> Result<Option<Options>, String> {
         policy: None,
         inputs: Vec::new(),
     };
-    let mut it = args.into_iter();
-    let mut only_files = false;
-    while let Some(arg) = it.next() {
-        if only_files || arg == "-" || !arg.starts_with('-') {
-            opts.inputs.push(arg);
-            continue;
-        }
-        if arg == "--" {
-            only_files = true;
-            continue;
-        }
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
-            None => (arg.clone(), None),
-        };
-        let mut value = || -> Result<String, String> {
-            match &inline {
-                Some(v) => Ok(v.clone()),
-                None => it.next().ok_or_else(|| format!("{flag} needs a value")),
+    let mut args = Args::new(args);
+    while let Some(arg) = args.next_arg() {
+        let flag = match arg {
+            Arg::Input(input) => {
+                opts.inputs.push(input);
+                continue;
             }
+            Arg::Flag(flag) => flag,
         };
-        match flag.as_str() {
+        let mut value = || args.value(&flag);
+        match flag.name.as_str() {
             "-h" | "--help" => return Ok(None),
             "--settings" => opts.settings = Some(PathBuf::from(value()?)),
             "--policy" => opts.policy = Some(PathBuf::from(value()?)),
@@ -148,7 +138,7 @@ fn parse_args(args: Vec<String>) -> Result<Option<Options>, String> {
                     }
                 }
             }
-            _ => return Err(format!("unknown option {arg:?} for report")),
+            _ => return Err(format!("unknown option {:?} for report", flag.word)),
         }
     }
     if opts.inputs.is_empty() {
