@@ -503,4 +503,17 @@ spec:
         json!(true),
         "{run:?}"
     );
+
+    // Rejected, the finding names the template from the annotation, as from `# Source:`.
+    let bad = stream.replace(
+        "    image: registry.k8s.io/pause\n",
+        "    image: registry.k8s.io/pause\n    securityContext:\n      privileged: true\n",
+    );
+    let run = post_render(&dir, MUTATING, &[], &bad);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("<stdin>:21:7 (web/templates/bare.yaml): deny privileged"),
+        "{run:?}"
+    );
 }

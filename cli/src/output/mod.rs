@@ -120,8 +120,13 @@ pub fn place_in(map: Option<&SourceMap>, source: &str, document: usize, path: &[
     }
 }
 
+/// The annotation Helm 4 (and Helm 3.21 on) puts on every manifest it hands a post-renderer,
+/// naming the template, where `helm template` writes a `# Source:` comment instead.
+pub const HELM_FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename";
+
 /// Where an object's field is: `field` is a path in the object as the policy reports it
-/// (`None`: the object itself). A path that cannot be read locates the object.
+/// (`None`: the object itself). A path that cannot be read locates the object. The template is
+/// the document's `# Source:` comment, else the object's [`HELM_FILENAME_ANNOTATION`].
 pub fn place_of(map: Option<&SourceMap>, entry: &Entry, field: Option<&str>) -> Place {
     let mut path = entry.path.clone();
     if let Some(field) = field
@@ -129,7 +134,17 @@ pub fn place_of(map: Option<&SourceMap>, entry: &Entry, field: Option<&str>) -> 
     {
         path.extend(segments);
     }
-    place_in(map, &entry.source, entry.document, &path)
+    let mut place = place_in(map, &entry.source, entry.document, &path);
+    if place.template.is_none() {
+        place.template = entry
+            .request
+            .pointer("/object/metadata/annotations")
+            .and_then(|a| a.get(HELM_FILENAME_ANNOTATION))
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+    }
+    place
 }
 
 /// Where a problem with the input is: the reader's own line and column (syntax errors), or
