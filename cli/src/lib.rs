@@ -14,6 +14,7 @@
 
 pub mod args;
 mod engine;
+pub mod files;
 pub mod host;
 pub mod output;
 pub mod policy;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use security_context_checker::args::{Arg, Args};
+use security_context_checker::files::manifest_files;
 use security_context_checker::output;
 use security_context_checker::policy::PolicySource;
 use security_context_checker::{HostCalls, PolicyHost};
@@ -200,29 +201,6 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
     Ok(Command::Check(opts))
 }
 
-/// Files under a directory that look like manifests, sorted, recursively.
-fn manifest_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let read = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut paths = Vec::new();
-    for entry in read {
-        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
-        paths.push(entry.path());
-    }
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            manifest_files(&path, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
 /// (label, text) of every input; unreadable inputs become errors.
 fn read_inputs(inputs: &[String], errors: &mut Vec<String>) -> Vec<(String, String)> {
     let mut texts = Vec::new();
@@ -243,11 +221,13 @@ fn read_inputs(inputs: &[String], errors: &mut Vec<String>) -> Vec<(String, Stri
         }
         let path = Path::new(input);
         let files = if path.is_dir() {
-            let mut files = Vec::new();
-            if let Err(e) = manifest_files(path, &mut files) {
-                errors.push(e);
-                continue;
-            }
+            let files = match manifest_files(path) {
+                Ok(files) => files,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
             if files.is_empty() {
                 errors.push(format!(
                     "{input}: no *.yaml, *.yml or *.json files in this directory"

@@ -4,6 +4,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use security_context_checker::files::manifest_files;
+
 use super::progress::{Progress, Unit};
 
 const CHUNK: usize = 1 << 20;
@@ -29,16 +31,19 @@ pub fn read_inputs(inputs: &[String], errors: &mut Vec<String>) -> Vec<(String, 
         }
         let path = Path::new(input);
         if path.is_dir() {
-            let before = sources.len();
-            if let Err(e) = manifest_files(path, &mut sources) {
-                errors.push(e);
-                continue;
-            }
-            if sources.len() == before {
+            let files = match manifest_files(path) {
+                Ok(files) => files,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            if files.is_empty() {
                 errors.push(format!(
                     "{input}: no *.yaml, *.yml or *.json files in this directory"
                 ));
             }
+            sources.extend(files.into_iter().map(Source::File));
         } else {
             sources.push(Source::File(path.to_path_buf()));
         }
@@ -98,27 +103,4 @@ fn read_chunked(mut reader: impl Read, progress: &mut Progress) -> std::io::Resu
         out.extend_from_slice(buf.get(..n).unwrap_or_default());
         progress.advance(n as u64);
     }
-}
-
-fn manifest_files(dir: &Path, out: &mut Vec<Source>) -> Result<(), String> {
-    let read =
-        std::fs::read_dir(dir).map_err(|e| format!("{}: cannot list: {e}", dir.display()))?;
-    let mut paths = Vec::new();
-    for entry in read {
-        let entry = entry.map_err(|e| format!("{}: cannot list: {e}", dir.display()))?;
-        paths.push(entry.path());
-    }
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            manifest_files(&path, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
-        {
-            out.push(Source::File(path));
-        }
-    }
-    Ok(())
 }

@@ -1,0 +1,67 @@
+//! Which files a directory given as input stands for: the manifests below it.
+
+use std::path::{Path, PathBuf};
+
+/// Files under `dir` that look like manifests (`*.yaml`, `*.yml`, `*.json`), recursively, in
+/// sorted order so that every run reads them alike. A directory that cannot be listed is an
+/// error naming it.
+pub fn manifest_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    collect(dir, &mut out)?;
+    Ok(out)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let cannot = |e: std::io::Error| format!("{}: cannot list: {e}", dir.display());
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(cannot)? {
+        paths.push(entry.map_err(cannot)?.path());
+    }
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifests_below_a_directory_sorted() {
+        let dir = std::env::temp_dir().join(format!("scp-files-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in [
+            "b.yaml",
+            "a.json",
+            "sub/c.yml",
+            "notes.txt",
+            "sub/deeper/d.yaml",
+        ] {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        let found: Vec<String> = manifest_files(&dir)
+            .unwrap()
+            .iter()
+            .map(|p| p.strip_prefix(&dir).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            found,
+            ["a.json", "b.yaml", "sub/c.yml", "sub/deeper/d.yaml"]
+        );
+        let missing = manifest_files(&dir.join("nope")).unwrap_err();
+        assert!(missing.contains("nope: cannot list"), "{missing}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
