@@ -1,11 +1,9 @@
 //! One evaluation of one object, as `report` needs it: the verdict, every finding with its
-//! check IDs, and the exceptions used. From the module's `explain` function (the typed outcome,
-//! `violations` included) when the module has one; otherwise from `validate`, its rejection
-//! message read line by line (`- [checks] who: …`), which says less (no found/required split).
-
-use std::cell::Cell;
+//! check IDs, and the exceptions used, from the module's `explain` function (the typed
+//! outcome, `violations` included), as `check` reads it.
 
 use security_context_checker::PolicyHost;
+use security_context_checker::output::Row;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -53,32 +51,13 @@ pub struct Verdict {
     pub used: Vec<Used>,
 }
 
-/// How the verdicts were obtained (said in the report).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Via {
-    Explain,
-    Message,
-}
-
 pub struct Evaluator<'h> {
     host: &'h PolicyHost,
-    explain: Cell<Option<bool>>,
 }
 
 impl<'h> Evaluator<'h> {
     pub fn new(host: &'h PolicyHost) -> Self {
-        Evaluator {
-            host,
-            explain: Cell::new(None),
-        }
-    }
-
-    pub fn via(&self) -> Via {
-        if self.explain.get() == Some(false) {
-            Via::Message
-        } else {
-            Via::Explain
-        }
+        Evaluator { host }
     }
 
     /// Whether `settings` are valid, and the module's message when not.
@@ -99,36 +78,15 @@ impl<'h> Evaluator<'h> {
         names: &[String],
     ) -> Result<Verdict, String> {
         let payload = json!({"request": request, "settings": settings}).to_string();
-        if self.explain.get() != Some(false) {
-            match self.host.call("explain", payload.as_bytes()) {
-                Ok(body) => {
-                    self.explain.set(Some(true));
-                    let outcome: Value = serde_json::from_slice(&body).map_err(|e| {
-                        format!("the module's `explain` answered malformed JSON: {e}")
-                    })?;
-                    return Ok(from_outcome(&outcome, names));
-                }
-                Err(e) if self.explain.get().is_none() => {
-                    // The module predates `explain`: read `validate`'s message instead.
-                    let _ = e;
-                    self.explain.set(Some(false));
-                }
-                Err(e) => return Err(e.to_string()),
-            }
-        }
-        let response = self
-            .host
-            .validate_raw(payload.as_bytes())
-            .map_err(|e| e.to_string())?;
-        let outcome = serde_json::to_value(&response).map_err(|e| e.to_string())?;
-        let mut verdict = from_outcome(&outcome, names);
-        verdict.findings = response
-            .message
-            .as_deref()
-            .map(parse_message)
-            .unwrap_or_default();
-        no_rejection_without_a_finding(&mut verdict, &outcome);
-        Ok(verdict)
+        let body = self.host.call("explain", payload.as_bytes()).map_err(|e| {
+            format!(
+                "the module's `explain` function failed: {e} (a module older than this checker \
+                 has none: use the annotated-policy.wasm built with it, `make wasm`)"
+            )
+        })?;
+        let outcome: Value = serde_json::from_slice(&body)
+            .map_err(|e| format!("the module's `explain` answered malformed JSON: {e}"))?;
+        from_outcome(&outcome, names)
     }
 }
 
@@ -139,37 +97,26 @@ fn s(v: &Value, key: &str) -> String {
         .to_owned()
 }
 
-fn from_outcome(outcome: &Value, names: &[String]) -> Verdict {
+fn from_outcome(outcome: &Value, names: &[String]) -> Result<Verdict, String> {
     let accepted = outcome.get("accepted").and_then(Value::as_bool) == Some(true);
-    let findings = outcome
-        .get("violations")
-        .and_then(Value::as_array)
-        .map(|rows| {
-            rows.iter()
-                .map(|r| Finding {
-                    checks: r
-                        .get("checks")
-                        .and_then(Value::as_array)
-                        .map(|c| {
-                            c.iter()
-                                .filter_map(|c| c.as_str().map(str::to_owned))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    container: s(r, "container"),
-                    field: s(r, "field"),
-                    found: s(r, "found"),
-                    required: s(r, "required"),
-                    fix: s(r, "fix"),
-                    exception: r
-                        .get("exception")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    deny: r.get("action").and_then(Value::as_str) == Some("deny"),
-                })
-                .collect()
+    let rows: Vec<Row> = match outcome.get("violations") {
+        Some(rows) => serde_json::from_value(rows.clone())
+            .map_err(|e| format!("the module's `explain` answered unexpected findings: {e}"))?,
+        None => Vec::new(),
+    };
+    let findings = rows
+        .into_iter()
+        .map(|r| Finding {
+            deny: r.action == "deny",
+            checks: r.checks,
+            container: r.container,
+            field: r.field,
+            found: r.found,
+            required: r.required,
+            fix: r.fix,
+            exception: r.exception,
         })
-        .unwrap_or_default();
+        .collect();
     let empty = Map::new();
     let audit = outcome
         .get("audit_annotations")
@@ -187,7 +134,7 @@ fn from_outcome(outcome: &Value, names: &[String]) -> Verdict {
         used,
     };
     no_rejection_without_a_finding(&mut verdict, outcome);
-    verdict
+    Ok(verdict)
 }
 
 /// A rejection with no finding (a malformed object: the policy says why in its message) is
@@ -229,72 +176,6 @@ fn used_from_annotation(value: &str, names: &[String]) -> Option<Used> {
     })
 }
 
-/// The findings of a rejection message: `- [a, b] container "x", pod: field is found; required:
-/// r. (judged against exception "e") Fix: f.` One finding per subject named on the line.
-fn parse_message(message: &str) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for line in message.lines() {
-        let Some(rest) = line.strip_prefix("- [") else {
-            continue;
-        };
-        let Some((checks, rest)) = rest.split_once("] ") else {
-            continue;
-        };
-        let Some((who, rest)) = rest.split_once(": ") else {
-            continue;
-        };
-        let exception = rest
-            .split_once("(judged against exception \"")
-            .and_then(|(_, e)| e.split_once("\")"))
-            .map(|(e, _)| e.to_owned());
-        let fix = rest
-            .rsplit_once(" Fix: ")
-            .map(|(_, f)| f.trim_end_matches('.').to_owned())
-            .unwrap_or_default();
-        let required = rest
-            .split_once("; required: ")
-            .and_then(|(_, r)| r.split_once(". ").map(|(r, _)| r.to_owned()))
-            .unwrap_or_default();
-        for subject in split_subjects(who) {
-            out.push(Finding {
-                checks: checks.split(", ").map(str::to_owned).collect(),
-                container: subject,
-                field: String::new(),
-                found: String::new(),
-                required: required.clone(),
-                fix: fix.clone(),
-                exception: exception.clone(),
-                deny: true,
-            });
-        }
-    }
-    out
-}
-
-/// `container "a", init container "b", pod` → the three subjects (names cannot hold quotes).
-fn split_subjects(who: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in who.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                current.push(c);
-            }
-            ',' if !quoted => {
-                out.push(current.trim().to_owned());
-                current.clear();
-            }
-            _ => current.push(c),
-        }
-    }
-    if !current.trim().is_empty() {
-        out.push(current.trim().to_owned());
-    }
-    out
-}
-
 /// The settings protect mode evaluates with: every `enforcement` entry (`warn`, `off`) back
 /// to `deny`, so that every check rejects. Returns the settings and what was changed
 /// (check ID, previous action).
@@ -315,20 +196,6 @@ pub fn protect_settings(settings: &Value) -> (Value, Vec<(String, String)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_rejection_message_reads_as_findings() {
-        let message = "Deployment shop/web violates the security-context policy (2 violations):\n\
-            - [runAsUser] container \"app\", init container \"init\": spec.template.spec.containers[0].securityContext.runAsUser, spec.template.spec.initContainers[0].securityContext.runAsUser are 0; required: 1000. (judged against exception \"web\") Fix: set it.\n\
-            - [capabilities, capabilities_restricted] pod: x is y; required: z. Fix: drop ALL.";
-        let found = parse_message(message);
-        assert_eq!(found.len(), 3);
-        assert_eq!(found[0].container, "container \"app\"");
-        assert_eq!(found[1].container, "init container \"init\"");
-        assert_eq!(found[0].exception.as_deref(), Some("web"));
-        assert_eq!(found[2].checks, ["capabilities", "capabilities_restricted"]);
-        assert_eq!(found[2].required, "z");
-    }
 
     #[test]
     fn used_exceptions_are_read_from_the_audit_annotations() {

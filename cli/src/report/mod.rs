@@ -31,7 +31,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use aggregate::{Key, Workload};
-use evaluate::{Evaluator, Verdict, Via};
+use evaluate::{Evaluator, Verdict};
 use progress::{Progress, Unit};
 
 pub const USAGE: &str = "\
@@ -197,7 +197,7 @@ pub struct Report {
     pub enforced: Vec<Enforced>,
     /// How objects are counted.
     pub counting: String,
-    /// `explain` (the module's typed outcome) or `validate` (its rejection message, read).
+    /// Where the findings come from: the module's `explain` function (its typed outcome).
     pub verdicts_from: String,
     pub totals: Totals,
     pub namespaces: Vec<NamespaceTotal>,
@@ -382,12 +382,6 @@ pub fn build(
     };
     let suggestions =
         suggest::suggest(&protect, &workloads, &objects, &owners, &verdicts, &mut all)?;
-    let via = match evaluator.via() {
-        Via::Explain => "explain (the module's structured outcome)",
-        Via::Message => {
-            "validate (this module has no `explain` function: findings are read from its rejection messages)"
-        }
-    };
     let _: &[Key] = &owners;
     Ok(Report {
         settings: settings_label.to_owned(),
@@ -397,7 +391,7 @@ pub fn build(
             .map(|(check, was)| Enforced { check, was })
             .collect(),
         counting: COUNTING.to_owned(),
-        verdicts_from: via.to_owned(),
+        verdicts_from: "explain (the module's structured outcome)".to_owned(),
         totals: Totals {
             objects: entries.len(),
             objects_rejected: verdicts.iter().filter(|v| !v.accepted).count(),
