@@ -614,7 +614,7 @@ fn a_conflicting_merge_is_refused_with_its_line() {
     let run = check(RESTRICTED, &pod, &[]);
     assert_eq!(run.code, 2, "{run:?}");
     for needle in [
-        "manifest.yaml, document 1",
+        "manifest.yaml:16:7: document 1:",
         "line 16",
         "spec.containers[0].securityContext",
         "\"privileged\"",
