@@ -58,6 +58,16 @@ impl Args {
         }
     }
 
+    /// The next option; the inputs before it are added to `inputs`.
+    pub fn next_flag(&mut self, inputs: &mut Vec<String>) -> Option<Flag> {
+        loop {
+            match self.next_arg()? {
+                Arg::Input(input) => inputs.push(input),
+                Arg::Flag(flag) => return Some(flag),
+            }
+        }
+    }
+
     /// The value of `flag`: after its `=`, else the next word.
     pub fn value(&mut self, flag: &Flag) -> Result<String, String> {
         match &flag.inline {
@@ -88,6 +98,31 @@ mod tests {
             });
         }
         out
+    }
+
+    #[test]
+    fn inputs_gather_between_options() {
+        let words = [
+            "a",
+            "--settings",
+            "s.yml",
+            "b",
+            "-",
+            "--mutate",
+            "--",
+            "--c",
+        ];
+        let mut args = Args::new(words.map(str::to_owned));
+        let mut inputs = Vec::new();
+        let mut flags = Vec::new();
+        while let Some(flag) = args.next_flag(&mut inputs) {
+            if flag.name == "--settings" {
+                assert_eq!(args.value(&flag).as_deref(), Ok("s.yml"));
+            }
+            flags.push(flag.name);
+        }
+        assert_eq!(flags, ["--settings", "--mutate"]);
+        assert_eq!(inputs, ["a", "b", "-", "--c"]);
     }
 
     #[test]

@@ -3,11 +3,17 @@
 use std::path::{Path, PathBuf};
 
 /// Files under `dir` that look like manifests (`*.yaml`, `*.yml`, `*.json`), recursively, in
-/// sorted order so that every run reads them alike. A directory that cannot be listed is an
-/// error naming it.
+/// sorted order so that every run reads them alike. A directory that cannot be listed, or
+/// holds no manifest, is an error naming it.
 pub fn manifest_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     collect(dir, &mut out)?;
+    if out.is_empty() {
+        return Err(format!(
+            "{}: no *.yaml, *.yml or *.json files in this directory",
+            dir.display()
+        ));
+    }
     Ok(out)
 }
 
@@ -62,6 +68,12 @@ mod tests {
         );
         let missing = manifest_files(&dir.join("nope")).unwrap_err();
         assert!(missing.contains("nope: cannot list"), "{missing}");
+        std::fs::create_dir_all(dir.join("empty")).unwrap();
+        let empty = manifest_files(&dir.join("empty")).unwrap_err();
+        assert!(
+            empty.ends_with("empty: no *.yaml, *.yml or *.json files in this directory"),
+            "{empty}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use security_context_checker::args::{Arg, Args};
+use security_context_checker::args::Args;
 use security_context_checker::files::manifest_files;
 use security_context_checker::output;
 use security_context_checker::policy::PolicySource;
@@ -140,14 +140,7 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
         inputs: Vec::new(),
     };
     let mut args = Args::new(it);
-    while let Some(arg) = args.next_arg() {
-        let flag = match arg {
-            Arg::Input(input) => {
-                opts.inputs.push(input);
-                continue;
-            }
-            Arg::Flag(flag) => flag,
-        };
+    while let Some(flag) = args.next_flag(&mut opts.inputs) {
         let mut value = || args.value(&flag);
         match flag.name.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
@@ -221,19 +214,13 @@ fn read_inputs(inputs: &[String], errors: &mut Vec<String>) -> Vec<(String, Stri
         }
         let path = Path::new(input);
         let files = if path.is_dir() {
-            let files = match manifest_files(path) {
+            match manifest_files(path) {
                 Ok(files) => files,
                 Err(e) => {
                     errors.push(e);
                     continue;
                 }
-            };
-            if files.is_empty() {
-                errors.push(format!(
-                    "{input}: no *.yaml, *.yml or *.json files in this directory"
-                ));
             }
-            files
         } else {
             vec![path.to_path_buf()]
         };

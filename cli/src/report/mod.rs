@@ -22,7 +22,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use security_context_checker::args::{Arg, Args};
+use security_context_checker::args::Args;
 use security_context_checker::policy::PolicySource;
 use security_context_checker::{HostCalls, PolicyHost};
 use security_context_input::manifest::{self, Entry, Wrapping};
@@ -107,14 +107,7 @@ fn parse_args(args: Vec<String>) -> Result<Option<Options>, String> {
         inputs: Vec::new(),
     };
     let mut args = Args::new(args);
-    while let Some(arg) = args.next_arg() {
-        let flag = match arg {
-            Arg::Input(input) => {
-                opts.inputs.push(input);
-                continue;
-            }
-            Arg::Flag(flag) => flag,
-        };
+    while let Some(flag) = args.next_flag(&mut opts.inputs) {
         let mut value = || args.value(&flag);
         match flag.name.as_str() {
             "-h" | "--help" => return Ok(None),

@@ -31,19 +31,10 @@ pub fn read_inputs(inputs: &[String], errors: &mut Vec<String>) -> Vec<(String, 
         }
         let path = Path::new(input);
         if path.is_dir() {
-            let files = match manifest_files(path) {
-                Ok(files) => files,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            if files.is_empty() {
-                errors.push(format!(
-                    "{input}: no *.yaml, *.yml or *.json files in this directory"
-                ));
+            match manifest_files(path) {
+                Ok(files) => sources.extend(files.into_iter().map(Source::File)),
+                Err(e) => errors.push(e),
             }
-            sources.extend(files.into_iter().map(Source::File));
         } else {
             sources.push(Source::File(path.to_path_buf()));
         }
