@@ -32,19 +32,35 @@ pub use xtask::{policy_path, repo_root};
 pub fn test_module() -> &'static PolicyModule {
     static MODULE: OnceLock<PolicyModule> = OnceLock::new();
     MODULE.get_or_init(|| {
-        let path = policy_path();
-        if !path.is_file() {
-            panic!(
-                "policy module {} is missing: run `make wasm` (or `make test`) first, \
-                 or point {POLICY_ENV} at a module",
-                path.display()
-            );
-        }
-        match PolicyModule::from_file(&path) {
-            Ok(module) => module,
-            Err(e) => panic!("{e} (rebuild it with `make wasm`)"),
-        }
+        load_or_panic(
+            "policy module",
+            &policy_path(),
+            POLICY_ENV,
+            "make wasm",
+            PolicyModule::from_file,
+        )
     })
+}
+
+/// Loads the module at `path` with `load`, or fails the test saying how to build it (`make`)
+/// or where to point (`env`): e2e tests fail, never skip, on a missing module.
+fn load_or_panic<M, E: std::fmt::Display>(
+    what: &str,
+    path: &std::path::Path,
+    env: &str,
+    make: &str,
+    load: impl FnOnce(&std::path::Path) -> Result<M, E>,
+) -> M {
+    if !path.is_file() {
+        panic!(
+            "{what} {} is missing: run `{make}` (or `make test`) first, or point {env} at a module",
+            path.display()
+        );
+    }
+    match load(path) {
+        Ok(module) => module,
+        Err(e) => panic!("{e} (rebuild it with `{make}`)"),
+    }
 }
 
 /// A fresh instance of [`test_module`] with default host calls.
@@ -114,18 +130,13 @@ pub mod wasi {
     pub fn test_wasi_module() -> &'static WasiModule {
         static MODULE: OnceLock<WasiModule> = OnceLock::new();
         MODULE.get_or_init(|| {
-            let path = wasi_policy_path();
-            if !path.is_file() {
-                panic!(
-                    "WASI module {} is missing: run `make wasi` (or `make test`) first, \
-                     or point {WASI_POLICY_ENV} at a module",
-                    path.display()
-                );
-            }
-            match WasiModule::from_file(&path) {
-                Ok(module) => module,
-                Err(e) => panic!("{e} (rebuild it with `make wasi`)"),
-            }
+            crate::load_or_panic(
+                "WASI module",
+                &wasi_policy_path(),
+                WASI_POLICY_ENV,
+                "make wasi",
+                WasiModule::from_file,
+            )
         })
     }
 }
