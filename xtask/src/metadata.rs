@@ -196,7 +196,7 @@ impl Metadata {
             }
         }
         if let Some(version) = &self.minimum_kubewarden_version
-            && crate::artifacthub::check_semver(version).is_err()
+            && check_semver(version).is_err()
         {
             problems.push(format!(
                 "minimumKubewardenVersion {version:?} is not a semver version: write MAJOR.MINOR.PATCH, e.g. 1.35.0"
@@ -216,6 +216,23 @@ impl Metadata {
     }
 }
 
+/// `MAJOR.MINOR.PATCH` with an optional `-pre` / `+build` part, as semver parses it: the form
+/// of `minimumKubewardenVersion` here and of the package version in `artifacthub`.
+pub fn check_semver(version: &str) -> Result<(), String> {
+    let core = version.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    let numeric = |p: &&str| {
+        !p.is_empty()
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && (p.len() == 1 || !p.starts_with('0'))
+    };
+    if parts.len() == 3 && parts.iter().all(numeric) {
+        Ok(())
+    } else {
+        Err(format!("policy version must be in semver: {version:?}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +240,14 @@ mod tests {
     fn detect(strings: &[&str]) -> Vec<&'static str> {
         let segments: Vec<&[u8]> = strings.iter().map(|s| s.as_bytes()).collect();
         detect_host_capabilities(&segments)
+    }
+
+    #[test]
+    fn semver() {
+        assert!(check_semver("0.1.0").is_ok());
+        assert!(check_semver("1.2.3-rc1").is_ok());
+        assert!(check_semver("not-semver").is_err());
+        assert!(check_semver("01.2.3").is_err());
     }
 
     #[test]
