@@ -38,7 +38,7 @@ impl ImageUserTable {
                 other => {
                     return Err(format!(
                         "image {image:?}: the user must be a string or a non-negative integer, found {}",
-                        crate::manifest::type_name(&other)
+                        crate::value::type_name(&other)
                     ));
                 }
             };

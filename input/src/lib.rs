@@ -20,6 +20,7 @@ pub mod image_users;
 pub mod locate;
 pub mod manifest;
 pub mod request;
+mod value;
 #[cfg(feature = "yaml")]
 pub mod yaml;
 

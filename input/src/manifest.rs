@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::locate::Segment;
 use crate::request::{AdmissionRequestBuilder, Requester};
+use crate::value::type_name;
 
 /// A problem with the input, located as precisely as we can.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,17 +209,6 @@ fn shape_of(doc: Value) -> Result<Shape, String> {
         (Some(k), Some(v)) if !k.is_empty() && !v.is_empty() => Ok(Shape::Object(doc)),
         (None | Some(""), _) => Err("not a Kubernetes object: no kind".to_owned()),
         _ => Err("not a Kubernetes object: no apiVersion".to_owned()),
-    }
-}
-
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }
 
