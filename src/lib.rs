@@ -9,9 +9,14 @@
 //! thin: the waPC glue for Kubewarden (`wapc_glue`, wasm32 only), the offline checker (the
 //! `e2e-tests` crate, on wasmtime) and the playground (wasm-bindgen).
 
+// Policy code never panics on input: a panic traps the module and fails the admission
+// request. So the core's own code may not unwrap, index, slice strings or overflow. These lints
+// are set here, for this crate's code outside its tests, and nowhere else: its unit tests
+// (`cfg(test)`) and the integration tests in tests/ (crates of their own) assert by panicking
+// and index fixtures freely, without an allow block each.
 #![cfg_attr(
-    test,
-    allow(
+    not(test),
+    deny(
         clippy::unwrap_used,
         clippy::expect_used,
         clippy::panic,

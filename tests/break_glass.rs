@@ -1,14 +1,6 @@
 //! The break-glass recipe (docs/exceptions.md) with the exact requests `kubectl debug` sends,
 //! natively (the same cases run through the built module in e2e-tests).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
-
 #[path = "../e2e-tests/testdata/break_glass_cases.rs"]
 mod break_glass;
 

@@ -1,15 +1,6 @@
 //! Native run of the upstream Pod Security Standards v1.37 fixtures (the same fixtures run
 //! through the wasm module in e2e-tests).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::arithmetic_side_effects
-)]
-
 mod common;
 use serde_json::json;
 

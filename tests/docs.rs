@@ -7,15 +7,6 @@
 //!   are valid and its rejection message is the one the policy gives;
 //! - the README's tour shows the rejection the policy gives.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::arithmetic_side_effects
-)]
-
 mod common;
 
 use security_context_policy::checks::REGISTRY;

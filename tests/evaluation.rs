@@ -1,15 +1,6 @@
 //! Evaluation semantics (docs/checks.md, docs/exceptions.md), natively: kinds, operations, subresources, the
 //! unchanged-template rule, profile selection, enforcement, warnings and audit annotations.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::arithmetic_side_effects
-)]
-
 mod common;
 use security_context_policy::evaluate;
 use serde_json::{Value, json};

@@ -1,15 +1,6 @@
 //! The shipped examples under the MATIH settings: compliant manifests are accepted in their own
 //! namespace; violating ones are rejected with the check, container, field path and fix.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::arithmetic_side_effects
-)]
-
 mod common;
 use serde_json::Value;
 

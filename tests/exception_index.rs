@@ -1,14 +1,6 @@
 //! The exception index only prunes: for generated settings and pods, the profile it selects for
 //! every container is the one a scan of every exception in order selects.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
-
 use security_context_policy::image::parse_image;
 use security_context_policy::settings::{Candidate, Requester, Settings};
 use security_context_policy::target::select_profiles;

@@ -3,15 +3,6 @@
 //! rule is not simply "reject everything". Each case names the rule of the docs it covers by its
 //! item number. The same table runs through the built module in `e2e-tests`.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::arithmetic_side_effects
-)]
-
 use security_context_policy::evaluate_with;
 use security_context_policy::image_user::TableLookup;
 use serde_json::Value;

@@ -1,15 +1,6 @@
 //! Mutation (docs/mutation-and-image-users.md), natively: fill absent fields from the profile that applies, keep
 //! everything else, add writable directories, idempotent, and the result passes validation.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::arithmetic_side_effects
-)]
-
 mod common;
 use security_context_policy::evaluate;
 use serde_json::{Value, json};

@@ -3,15 +3,6 @@
 //! These tests hold the rest of the project to it: unique IDs, one file per check named after
 //! its ID, and check tables in the docs that list exactly the registry.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::arithmetic_side_effects
-)]
-
 use security_context_policy::checks::{PSS_VERSION, REGISTRY, ids};
 use security_context_policy::profile::Level;
 use std::collections::BTreeSet;

@@ -1,15 +1,6 @@
 //! The core never panics on input: malformed, hostile, deeply nested and very large payloads
 //! all get a well-formed answer. (The same inputs go through the wasm module in e2e-tests.)
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    clippy::arithmetic_side_effects
-)]
-
 mod common;
 use security_context_policy::{evaluate, validate, validate_settings};
 use serde_json::{Value, json};

@@ -3,14 +3,6 @@
 //! settings that change between requests, for other key orders and spacing, and for requests
 //! whose strings try to fake the split.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
-
 use serde_json::{Value, json};
 
 fn pod(annotation: &str, read_only: bool) -> Value {
