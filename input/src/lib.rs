@@ -7,12 +7,13 @@
 //! - [`request`]: the one builder of the AdmissionRequests the API server would send, with the
 //!   requester ([`request::Requester`]: `userInfo.username` and `groups`) as an input;
 //! - [`locate`]: where a field path is in the text (line and column, document by document,
-//!   with the Helm template a document came from), for the checker's and the playground's
-//!   findings;
+//!   with the Helm template a document came from), recorded by the reader that composes each
+//!   document, for the checker's and the playground's findings;
 //! - [`image_users`]: image-user tables (image → the image config's `User`), answered as the
 //!   policy's OCI lookup would be;
 //! - [`yaml`] (feature `yaml`): YAML read as kubectl reads it (YAML 1.1, merge keys applied,
-//!   documents YAML readers disagree on refused).
+//!   documents YAML readers disagree on refused), the one YAML reader of the checker and the
+//!   playground.
 //!
 //! Only `serde_json` is required; the YAML reader (`saphyr-parser`) comes with the feature.
 

@@ -1,13 +1,15 @@
 //! Where a field is in the text a person wrote: the line and column of every key and list item
-//! of every document, recorded while reading the YAML or JSON, so that a finding about
-//! `spec.template.spec.containers[0].securityContext.capabilities.add` points at the line to
-//! edit. The checker and the playground both locate findings with this module.
+//! of every document, recorded by the reader that composes the document, so that a finding
+//! about `spec.template.spec.containers[0].securityContext.capabilities.add` points at the line
+//! to edit. The checker and the playground both locate findings with this module.
 //!
 //! - [`parse_path`] reads the field paths the policy reports (`a.b[0].c`,
-//!   `metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"]`);
-//! - [`SourceMap::of_text`] records the positions of every document of a multi-document YAML
-//!   stream or of a JSON stream, numbered as [`crate::manifest::parse_documents`] numbers them,
-//!   and the Helm template each document came from (`# Source: chart/templates/x.yaml`);
+//!   `metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"]`), and
+//!   [`render_path`] writes them (the one writer of paths: the YAML reader's messages use it);
+//! - [`SourceMap::of_text`] (beside the readers, in [`crate::manifest`]) records the positions of
+//!   every document of a multi-document YAML stream (as [`crate::yaml`] composes each document)
+//!   or of a JSON stream, numbered as [`crate::manifest::parse_documents`] numbers them, and the
+//!   Helm template each document came from (`# Source: chart/templates/x.yaml`);
 //! - [`DocumentMap::locate`] gives the position of a path: the field's key, the list item, or,
 //!   when the field is absent, its nearest present parent. Keys that come from a `<<` merge
 //!   point into the merged mapping; fields under an alias point into the anchored node.
@@ -101,7 +103,9 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
     Ok(out)
 }
 
-/// A path as the policy writes it (the inverse of [`parse_path`]).
+/// A path as the policy writes it (the inverse of [`parse_path`]): `a.b[0]`, and a key with a
+/// dot, a bracket, a quote, a backslash or a line break quoted, `a["x.y/z"]`. Empty for the
+/// document itself.
 pub fn render_path(path: &[Segment]) -> String {
     let mut out = String::new();
     for segment in path {
@@ -109,19 +113,33 @@ pub fn render_path(path: &[Segment]) -> String {
             Segment::Index(i) => {
                 let _ = write!(out, "[{i}]");
             }
-            Segment::Key(k) if !k.is_empty() && !k.contains(['.', '[', ']', '"', '\\']) => {
+            Segment::Key(k) if !k.is_empty() && !k.contains(needs_quotes) => {
                 if !out.is_empty() {
                     out.push('.');
                 }
                 out.push_str(k);
             }
             Segment::Key(k) => {
-                let escaped = k.replace('\\', "\\\\").replace('"', "\\\"");
-                let _ = write!(out, "[\"{escaped}\"]");
+                out.push_str("[\"");
+                for c in k.chars() {
+                    match c {
+                        '\\' => out.push_str("\\\\"),
+                        '"' => out.push_str("\\\""),
+                        '\n' => out.push_str("\\n"),
+                        '\t' => out.push_str("\\t"),
+                        '\r' => out.push_str("\\r"),
+                        c => out.push(c),
+                    }
+                }
+                out.push_str("\"]");
             }
         }
     }
     out
+}
+
+fn needs_quotes(c: char) -> bool {
+    matches!(c, '.' | '[' | ']' | '"' | '\\') || c.is_control()
 }
 
 /// A 1-based line and column.
@@ -139,8 +157,9 @@ pub struct Location {
     pub exact: bool,
 }
 
+/// What a node is, for lookups: the YAML reader and the JSON scanner build these.
 #[derive(Debug, Clone)]
-enum Kind {
+pub(crate) enum Kind {
     Leaf,
     Seq(Vec<usize>),
     /// Keys with the key's position and the value's node; `<<` merge values apart.
@@ -154,9 +173,9 @@ enum Kind {
 }
 
 #[derive(Debug, Clone)]
-struct Node {
-    at: Position,
-    kind: Kind,
+pub(crate) struct Node {
+    pub(crate) at: Position,
+    pub(crate) kind: Kind,
 }
 
 /// The positions of one document.
@@ -247,18 +266,35 @@ impl DocumentMap {
     /// The position of `path` in this document, or of its nearest present parent (the
     /// document's start for an empty path or an absent first key).
     pub fn locate(&self, path: &[Segment]) -> Location {
+        self.walk(path).0
+    }
+
+    /// Where the value of `path` starts, when the path is present (for an alias, the alias).
+    pub fn value_at(&self, path: &[Segment]) -> Option<Position> {
+        match self.walk(path) {
+            (Location { exact: true, .. }, Some(id)) => self.node(id).map(|n| n.at),
+            _ => None,
+        }
+    }
+
+    /// The location of `path` and, when it is present, its value's node.
+    fn walk(&self, path: &[Segment]) -> (Location, Option<usize>) {
         let mut position = self
             .root
             .and_then(|r| self.node(r))
             .map_or(self.start, |n| n.at);
         let mut current = self.root;
         let mut hops = 0usize;
+        let absent = |position| {
+            let location = Location {
+                position,
+                exact: false,
+            };
+            (location, None)
+        };
         for segment in path {
             let Some(node) = current.and_then(|id| self.resolve(id, &mut hops)) else {
-                return Location {
-                    position,
-                    exact: false,
-                };
+                return absent(position);
             };
             let next = match (segment, &node.kind) {
                 (Segment::Key(key), Kind::Map { .. }) => self.entry(node, key, &mut hops),
@@ -267,23 +303,57 @@ impl DocumentMap {
                 }
                 _ => None,
             };
-            match next {
-                Some((at, id)) => {
-                    position = at;
-                    current = Some(id);
-                }
-                None => {
-                    return Location {
-                        position,
-                        exact: false,
-                    };
+            let Some((at, id)) = next else {
+                return absent(position);
+            };
+            position = at;
+            current = Some(id);
+        }
+        let location = Location {
+            position,
+            exact: true,
+        };
+        (location, current)
+    }
+
+    /// A document's positions, from the nodes its reader composed (`root` the top node, if
+    /// any; aliases name earlier nodes).
+    pub(crate) fn new(
+        number: usize,
+        start: Position,
+        nodes: Vec<Node>,
+        root: Option<usize>,
+        last_line: usize,
+    ) -> Self {
+        DocumentMap {
+            number,
+            start,
+            template: None,
+            nodes,
+            root,
+            last_line,
+        }
+    }
+
+    /// The same positions for this document read `lines` lines further down a text, as
+    /// document `numbers` more (a reader that read it from the middle of the text).
+    pub(crate) fn shift(&mut self, lines: usize, numbers: usize) {
+        self.number += numbers;
+        self.start.line += lines;
+        self.last_line += lines;
+        for node in &mut self.nodes {
+            node.at.line += lines;
+            if let Kind::Map { entries, .. } = &mut node.kind {
+                for (_, at, _) in entries {
+                    at.line += lines;
                 }
             }
         }
-        Location {
-            position,
-            exact: true,
-        }
+    }
+
+    /// Whether anything was composed (a document refused before it was read has no nodes).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
     }
 }
 
@@ -294,28 +364,19 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    /// Records the positions in a YAML or JSON text. It never fails: past a syntax error the
-    /// documents read so far are kept (the error itself is reported by the reader, with its
-    /// own line).
-    pub fn of_text(text: &str) -> SourceMap {
-        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-        let mut map = SourceMap::default();
-        if (trimmed.starts_with('{') || trimmed.starts_with('['))
-            && let Some(documents) = json::documents(text)
-        {
-            map.documents = documents;
-            return map;
+    /// The positions of these documents of `text`, with the Helm template each came from.
+    pub(crate) fn new(text: &str, mut documents: Vec<DocumentMap>) -> SourceMap {
+        documents.retain(|d| d.number > 0);
+        if !documents.is_empty() {
+            attach_templates(text, &mut documents);
         }
-        #[cfg(feature = "yaml")]
-        {
-            map.documents = yaml::documents(text);
-        }
-        map.documents.retain(|d| d.number > 0);
-        if map.documents.is_empty() {
-            return map;
-        }
-        attach_templates(text, &mut map.documents);
-        map
+        SourceMap { documents }
+    }
+
+    /// The positions in a JSON text (one value or several concatenated), or `None` when the
+    /// text is not JSON.
+    pub(crate) fn of_json(text: &str) -> Option<SourceMap> {
+        json::documents(text).map(|documents| SourceMap::new(text, documents))
     }
 
     /// The positions of document `number` (from 1), if it was read.
@@ -556,171 +617,9 @@ mod json {
     }
 }
 
-/// The deepest nesting recorded (as the YAML reader's limit).
+/// The deepest nesting the JSON scanner records (serde_json, which reads the values, stops
+/// at 128 levels: a deeper text is read as YAML, positions included).
 const MAX_DEPTH: usize = 256;
-
-/// Positions in YAML text, from the same parser the reader uses.
-#[cfg(feature = "yaml")]
-mod yaml {
-    use super::{DocumentMap, Kind, Node, Position};
-    use saphyr_parser::{Event, Parser, ScalarStyle, Span};
-    use std::collections::HashMap;
-
-    fn position(span: &Span) -> Position {
-        Position {
-            line: span.start.line(),
-            column: span.start.col() + 1,
-        }
-    }
-
-    /// A mapping key waiting for its value: its text, position, and whether it is `<<`.
-    type PendingKey = (String, Position, bool);
-
-    struct Builder {
-        doc: DocumentMap,
-        anchors: HashMap<usize, usize>,
-        /// Open collections, and for an open mapping the key waiting for its value.
-        open: Vec<(usize, Option<PendingKey>)>,
-    }
-
-    impl Builder {
-        fn add(&mut self, kind: Kind, at: Position, anchor: usize) -> usize {
-            let id = self.doc.nodes.len();
-            self.doc.nodes.push(Node { at, kind });
-            if anchor != 0 {
-                self.anchors.insert(anchor, id);
-            }
-            self.doc.last_line = self.doc.last_line.max(at.line);
-            id
-        }
-
-        /// Puts a new node into its parent. Returns false when the node is a mapping key
-        /// (recorded as pending, not attached).
-        fn attach(&mut self, id: usize, key_text: Option<(&str, bool)>) {
-            let Some((parent, pending)) = self.open.last_mut() else {
-                if self.doc.root.is_none() {
-                    self.doc.root = Some(id);
-                }
-                return;
-            };
-            let parent = *parent;
-            let at = self.doc.nodes.get(id).map(|n| n.at).unwrap_or_default();
-            let is_map = matches!(
-                self.doc.nodes.get(parent).map(|n| &n.kind),
-                Some(Kind::Map { .. })
-            );
-            if is_map {
-                match pending.take() {
-                    None => {
-                        // A key: only scalar keys name fields.
-                        let (text, merge) = key_text.unwrap_or(("", false));
-                        *pending = Some((text.to_owned(), at, merge));
-                    }
-                    Some((key, key_at, merge)) => {
-                        if let Some(Node {
-                            kind: Kind::Map { entries, merges },
-                            ..
-                        }) = self.doc.nodes.get_mut(parent)
-                        {
-                            if merge {
-                                merges.push(id);
-                            } else {
-                                entries.push((key, key_at, id));
-                            }
-                        }
-                    }
-                }
-            } else if let Some(Node {
-                kind: Kind::Seq(items),
-                ..
-            }) = self.doc.nodes.get_mut(parent)
-            {
-                items.push(id);
-            }
-        }
-    }
-
-    pub(super) fn documents(text: &str) -> Vec<DocumentMap> {
-        let mut out = Vec::new();
-        let mut builder: Option<Builder> = None;
-        let mut number = 0usize;
-        let budget = text.len().saturating_mul(4).saturating_add(64);
-        for (n, event) in Parser::new_from_str(text).enumerate() {
-            let Ok((event, span)) = event else { break };
-            if n > budget {
-                break;
-            }
-            let at = position(&span);
-            match event {
-                Event::DocumentStart(_) => {
-                    number += 1;
-                    builder = Some(Builder {
-                        doc: DocumentMap {
-                            number,
-                            start: at,
-                            last_line: at.line,
-                            ..DocumentMap::default()
-                        },
-                        anchors: HashMap::new(),
-                        open: Vec::new(),
-                    });
-                }
-                Event::DocumentEnd => {
-                    if let Some(b) = builder.take() {
-                        out.push(b.doc);
-                    }
-                }
-                Event::Scalar(value, style, anchor, tag) => {
-                    if let Some(b) = builder.as_mut() {
-                        let id = b.add(Kind::Leaf, at, anchor);
-                        let merge = value == "<<"
-                            && ((style == ScalarStyle::Plain && tag.is_none())
-                                || tag.as_ref().is_some_and(|t| t.suffix == "merge"));
-                        b.attach(id, Some((&value, merge)));
-                    }
-                }
-                Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                    if let Some(b) = builder.as_mut() {
-                        if b.open.len() >= super::MAX_DEPTH {
-                            break;
-                        }
-                        let kind = if matches!(event, Event::SequenceStart(..)) {
-                            Kind::Seq(Vec::new())
-                        } else {
-                            Kind::Map {
-                                entries: Vec::new(),
-                                merges: Vec::new(),
-                            }
-                        };
-                        let id = b.add(kind, at, anchor);
-                        b.attach(id, None);
-                        b.open.push((id, None));
-                    }
-                }
-                Event::SequenceEnd | Event::MappingEnd => {
-                    if let Some(b) = builder.as_mut() {
-                        b.open.pop();
-                        b.doc.last_line = b.doc.last_line.max(span.end.line());
-                    }
-                }
-                Event::Alias(anchor) => {
-                    if let Some(b) = builder.as_mut() {
-                        let target = b.anchors.get(&anchor).copied();
-                        let kind = target.map_or(Kind::Leaf, Kind::Alias);
-                        let id = b.add(kind, at, 0);
-                        b.attach(id, None);
-                    }
-                }
-                Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
-            }
-        }
-        // A document cut short by a syntax error keeps what was read.
-        if let Some(b) = builder.take() {
-            out.push(b.doc);
-        }
-        out
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -764,6 +663,13 @@ mod tests {
             render_path(&parse_path("items[2].object.spec").unwrap()),
             "items[2].object.spec"
         );
+        let odd = vec![
+            Segment::Key("a\nb".into()),
+            Segment::Key(String::new()),
+            Segment::Key("<<".into()),
+        ];
+        assert_eq!(render_path(&odd), r#"["a\nb"][""].<<"#);
+        assert_eq!(parse_path(&render_path(&odd)).unwrap()[0], odd[0]);
     }
 
     #[test]

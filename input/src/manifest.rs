@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::locate::Segment;
+use crate::locate::{Position, Segment, SourceMap};
 use crate::request::{AdmissionRequestBuilder, Requester};
 use crate::value::type_name;
 
@@ -43,6 +43,21 @@ impl InputError {
             message,
         }
     }
+
+    /// Where the problem is in its text: the reader's own line and column, else the document
+    /// or `List` item it is about, as `map` locates it (line 1, column 1 when it cannot).
+    pub fn position(&self, map: &SourceMap) -> Position {
+        match (self.line, self.column) {
+            (Some(line), column) => Position {
+                line,
+                column: column.unwrap_or(1),
+            },
+            (None, _) => match self.document {
+                Some(document) => map.locate(document, &self.path).position,
+                None => Position { line: 1, column: 1 },
+            },
+        }
+    }
 }
 
 impl fmt::Display for InputError {
@@ -67,34 +82,93 @@ pub struct Document {
 /// anything else as multi-document YAML. Empty documents are dropped, but still counted.
 #[cfg(feature = "yaml")]
 pub fn parse_documents(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        match parse_json_stream(trimmed) {
+    if looks_like_json(text) {
+        match parse_json_stream(text) {
             Ok(docs) => return Ok(docs),
             Err((number, error)) => {
                 // A YAML flow mapping also starts with `{`; only give up if YAML fails too.
                 if let Ok(docs) = parse_yaml_stream(text, source) {
                     return Ok(docs);
                 }
-                // serde_json counts lines from the first non-blank character.
-                let skipped = text.len() - trimmed.len();
-                let blank_lines = text.get(..skipped).map_or(0, |s| s.matches('\n').count());
-                let line = error.line() + blank_lines;
-                return Err(InputError {
-                    line: (error.line() > 0).then_some(line),
-                    column: (error.column() > 0).then_some(error.column()),
-                    ..InputError::new(source, Some(number), format!("invalid JSON: {error}"))
-                });
+                return Err(json_error(text, source, number, &error));
             }
         }
     }
     parse_yaml_stream(text, source)
 }
 
+/// Every document of a text, each read on its own, and where each field of each is (one read
+/// gives both): what the playground shows. A YAML document that cannot be read is an error of
+/// its own, with its line and column and the reader's message, and the documents after it are
+/// still read ([`crate::yaml::read_documents`]); JSON is read as [`parse_documents`] reads it.
+/// Empty documents are dropped, but still counted.
+#[cfg(feature = "yaml")]
+pub fn read_each(text: &str, source: &str) -> (Vec<Result<Document, InputError>>, SourceMap) {
+    let mut json_failure = None;
+    if looks_like_json(text) {
+        match parse_json_stream(text) {
+            Ok(docs) => return (docs.into_iter().map(Ok).collect(), SourceMap::of_text(text)),
+            Err((number, error)) => json_failure = Some(json_error(text, source, number, &error)),
+        }
+    }
+    let read = crate::yaml::read_documents(text);
+    let mut docs = Vec::new();
+    let mut positions = Vec::with_capacity(read.len());
+    for doc in read {
+        match doc.value {
+            Ok(Value::Null) => {}
+            Ok(value) => docs.push(Ok(Document {
+                number: doc.number,
+                value,
+            })),
+            Err(e) => docs.push(Err(InputError {
+                line: e.line,
+                column: e.column,
+                ..InputError::new(source, Some(e.document), e.message)
+            })),
+        }
+        positions.push(doc.positions);
+    }
+    // Text that looks like JSON and is not YAML either: the JSON error says more.
+    if let Some(error) = json_failure
+        && docs.iter().any(Result::is_err)
+    {
+        return (vec![Err(error)], SourceMap::of_text(text));
+    }
+    (docs, SourceMap::new(text, positions))
+}
+
+impl SourceMap {
+    /// Records the positions in a YAML or JSON text, from the reader that composes its
+    /// documents (JSON positions from a scan of the JSON text, which serde_json reads). It
+    /// never fails: a document that cannot be read keeps what was composed of it, and the
+    /// documents after it are still recorded (the error itself is reported by the reader,
+    /// with its own line).
+    pub fn of_text(text: &str) -> SourceMap {
+        if looks_like_json(text)
+            && let Some(map) = SourceMap::of_json(text)
+        {
+            return map;
+        }
+        #[cfg(feature = "yaml")]
+        let documents = crate::yaml::positions(text);
+        #[cfg(not(feature = "yaml"))]
+        let documents = Vec::new();
+        SourceMap::new(text, documents)
+    }
+}
+
+/// JSON starts with `{` or `[` (so does a YAML flow collection).
+fn looks_like_json(text: &str) -> bool {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    trimmed.starts_with('{') || trimmed.starts_with('[')
+}
+
 #[cfg(feature = "yaml")]
 fn parse_json_stream(text: &str) -> Result<Vec<Document>, (usize, serde_json::Error)> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let mut docs = Vec::new();
-    for (i, value) in serde_json::Deserializer::from_str(text)
+    for (i, value) in serde_json::Deserializer::from_str(trimmed)
         .into_iter::<Value>()
         .enumerate()
     {
@@ -105,6 +179,21 @@ fn parse_json_stream(text: &str) -> Result<Vec<Document>, (usize, serde_json::Er
         });
     }
     Ok(docs)
+}
+
+/// A JSON error in `text`, at its line in the whole text.
+#[cfg(feature = "yaml")]
+fn json_error(text: &str, source: &str, number: usize, error: &serde_json::Error) -> InputError {
+    // serde_json counts lines from the first non-blank character.
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let skipped = text.len() - trimmed.len();
+    let blank_lines = text.get(..skipped).map_or(0, |s| s.matches('\n').count());
+    let line = error.line() + blank_lines;
+    InputError {
+        line: (error.line() > 0).then_some(line),
+        column: (error.column() > 0).then_some(error.column()),
+        ..InputError::new(source, Some(number), format!("invalid JSON: {error}"))
+    }
 }
 
 #[cfg(feature = "yaml")]
@@ -427,9 +516,22 @@ pub fn entries_from_text(
 /// Settings from YAML or JSON text: an object, or nothing at all (meaning `{}`).
 #[cfg(feature = "yaml")]
 pub fn parse_settings(text: &str, source: &str) -> Result<Value, InputError> {
-    let docs = parse_documents(text, source)?;
+    parse_mapping(text, source, "settings")
+}
+
+/// One mapping from YAML or JSON text (`what` it is, for messages: "settings"), or nothing at
+/// all (meaning `{}`). An error that is not the reader's names the document, which
+/// [`InputError::position`] locates.
+#[cfg(feature = "yaml")]
+pub fn parse_mapping(text: &str, source: &str, what: &str) -> Result<Value, InputError> {
+    mapping(parse_documents(text, source)?, source, what)
+}
+
+/// The one mapping the documents of a text hold (`what` it is, for messages), or `{}` when
+/// they hold none: see [`parse_mapping`].
+pub fn mapping(docs: Vec<Document>, source: &str, what: &str) -> Result<Value, InputError> {
     let mut docs = docs.into_iter();
-    let settings = match docs.next() {
+    let mapping = match docs.next() {
         None => Value::Object(Default::default()),
         Some(Document {
             value: Value::Object(map),
@@ -439,7 +541,7 @@ pub fn parse_settings(text: &str, source: &str) -> Result<Value, InputError> {
             return Err(InputError::new(
                 source,
                 Some(number),
-                format!("settings must be a mapping, found {}", type_name(&value)),
+                format!("{what} must be a mapping, found {}", type_name(&value)),
             ));
         }
     };
@@ -447,10 +549,10 @@ pub fn parse_settings(text: &str, source: &str) -> Result<Value, InputError> {
         return Err(InputError::new(
             source,
             Some(extra.number),
-            "settings must be a single document".to_owned(),
+            format!("{what} must be a single document"),
         ));
     }
-    Ok(settings)
+    Ok(mapping)
 }
 
 /// An image-user table (`--image-users`) from YAML or JSON text: a mapping image → the `User`
@@ -458,7 +560,8 @@ pub fn parse_settings(text: &str, source: &str) -> Result<Value, InputError> {
 /// runs as root). See [`crate::ImageUserTable`].
 #[cfg(feature = "yaml")]
 pub fn parse_image_users(text: &str, source: &str) -> Result<crate::ImageUserTable, InputError> {
-    crate::ImageUserTable::from_value(parse_settings(text, source)?)
+    let table = parse_mapping(text, source, "the image-user table")?;
+    crate::ImageUserTable::from_value(table)
         .map_err(|message| InputError::new(source, Some(1), message))
 }
 

@@ -34,6 +34,12 @@
 //! - a line starting with `---` followed by anything but a comment: kubectl cuts documents at
 //!   such lines before YAML parsing, and refuses `--- {a: 1}`.
 //!
+//! Each document is composed once, into a node graph that gives both its value and where each
+//! of its keys and items is in the text ([`read_documents`], [`positions`]; looked up with
+//! [`crate::locate`]). [`parse_stream`] refuses a stream at its first unreadable document, as
+//! the checker does; [`read_documents`] refuses that document alone and reads on, as kubectl
+//! cuts a stream into documents before reading each (the playground shows every document).
+//!
 //! [`to_yaml`] writes JSON back as YAML that this module, kubectl and Helm read as the same
 //! value (serde_norway's emitter writes `yes`, `on` or a `<<` key plain).
 
@@ -42,6 +48,8 @@ use std::fmt;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use serde_json::{Map, Number, Value};
+
+use crate::locate::{self, DocumentMap, Position, Segment};
 
 /// The most nodes one document may expand to, aliases included.
 pub const MAX_NODES: usize = 1_000_000;
@@ -87,7 +95,103 @@ pub struct YamlDocument {
 /// Reads every document of a YAML stream as kubectl would send it, or refuses the stream at
 /// the first document that cannot be read unambiguously.
 pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument>, YamlError> {
-    check_text(text)?;
+    let mut docs = Vec::new();
+    for doc in read_until_error(text, Keep::Values, true) {
+        docs.push(YamlDocument {
+            number: doc.number,
+            value: doc.value?,
+        });
+    }
+    Ok(docs)
+}
+
+/// One document of a stream read on its own: its value, or why it was refused, and where each
+/// of its nodes is (as far as it was composed).
+#[derive(Debug, Clone)]
+pub struct ReadDocument {
+    /// 1-based document number, empty documents included.
+    pub number: usize,
+    pub value: Result<Value, YamlError>,
+    pub positions: DocumentMap,
+}
+
+/// Every document of a stream with its positions, each read on its own: a document that
+/// cannot be read is refused alone and the documents after it are still read, as kubectl cuts
+/// a stream into documents (at lines starting with `---`) before it reads each. A stream
+/// without errors reads as [`parse_stream`] reads it.
+pub fn read_documents(text: &str) -> Vec<ReadDocument> {
+    read_each(text, Keep::Both)
+}
+
+/// The positions of every document of a stream (documents that cannot be read included, as
+/// far as they could be composed), from the same composer as [`read_documents`].
+pub fn positions(text: &str) -> Vec<DocumentMap> {
+    read_each(text, Keep::Positions)
+        .into_iter()
+        .map(|d| d.positions)
+        .collect()
+}
+
+/// What a read keeps of each document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Values,
+    Positions,
+    Both,
+}
+
+impl Keep {
+    fn values(self) -> bool {
+        self != Keep::Positions
+    }
+
+    fn positions(self) -> bool {
+        self != Keep::Values
+    }
+}
+
+impl ReadDocument {
+    /// A document refused before (or while) it was composed.
+    fn refused(error: YamlError, composed: Option<Composer>, keep: Keep) -> Self {
+        let positions = match composed {
+            Some(c) if keep.positions() => c.positions(),
+            _ => DocumentMap::new(
+                error.document,
+                Position {
+                    line: error.line.unwrap_or(1),
+                    column: error.column.unwrap_or(1),
+                },
+                Vec::new(),
+                None,
+                error.line.unwrap_or(1),
+            ),
+        };
+        ReadDocument {
+            number: error.document,
+            value: Err(error),
+            positions,
+        }
+    }
+
+    /// This document read `lines` lines and `numbers` documents into a longer text.
+    fn shifted(mut self, lines: usize, numbers: usize) -> Self {
+        self.number += numbers;
+        self.positions.shift(lines, numbers);
+        if let Err(e) = &mut self.value {
+            e.document += numbers;
+            e.line = e.line.map(|l| l + lines);
+        }
+        self
+    }
+}
+
+/// Reads documents until the first one that cannot be read, which ends the list. `checked`:
+/// the text is refused first where kubectl and YAML readers would split it differently
+/// ([`check_text`]).
+fn read_until_error(text: &str, keep: Keep, checked: bool) -> Vec<ReadDocument> {
+    if checked && let Err(e) = check_text(text) {
+        return vec![ReadDocument::refused(e, None, keep)];
+    }
     let mut docs = Vec::new();
     let mut composer: Option<Composer> = None;
     let mut started = 0usize;
@@ -96,51 +200,174 @@ pub fn parse_stream(text: &str) -> Result<Vec<YamlDocument>, YamlError> {
     let budget = text.len().saturating_mul(4).saturating_add(64);
     for (n, event) in Parser::new_from_str(text).enumerate() {
         if n > budget {
-            return Err(YamlError {
+            let error = YamlError {
                 document: started.max(1),
                 line: None,
                 column: None,
                 message: "the YAML parser stopped advancing; simplify the document".to_owned(),
-            });
+            };
+            docs.push(ReadDocument::refused(error, composer.take(), keep));
+            return docs;
         }
         let document = if composer.is_some() {
             started
         } else {
             started + 1
         };
-        let (event, span) = event.map_err(|e| YamlError {
-            document,
-            line: Some(e.marker().line()),
-            column: Some(e.marker().col() + 1),
-            message: e.info().to_owned(),
-        })?;
+        let (event, span) = match event {
+            Ok(event) => event,
+            Err(e) => {
+                let error = YamlError {
+                    document,
+                    line: Some(e.marker().line()),
+                    column: Some(e.marker().col() + 1),
+                    message: e.info().to_owned(),
+                };
+                docs.push(ReadDocument::refused(error, composer.take(), keep));
+                return docs;
+            }
+        };
         match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
             Event::DocumentStart(_) => {
                 started += 1;
-                composer = Some(Composer::new(started));
+                composer = Some(Composer::new(started, position(&span)));
             }
             Event::DocumentEnd => {
                 if let Some(done) = composer.take() {
-                    let number = done.document;
-                    let value = done.finish()?;
-                    docs.push(YamlDocument { number, value });
+                    let doc = done.finish(keep);
+                    let refused = doc.value.is_err();
+                    docs.push(doc);
+                    if refused {
+                        return docs;
+                    }
                 }
             }
-            other => match composer.as_mut() {
-                Some(c) => c.event(other, span)?,
-                None => {
-                    return Err(YamlError {
+            other => {
+                let result = match composer.as_mut() {
+                    Some(c) => c.event(other, span),
+                    None => Err(YamlError {
                         document,
                         line: Some(span.start.line()),
                         column: Some(span.start.col() + 1),
                         message: "content outside a document".to_owned(),
-                    });
+                    }),
+                };
+                if let Err(error) = result {
+                    docs.push(ReadDocument::refused(error, composer.take(), keep));
+                    return docs;
                 }
-            },
+            }
         }
     }
-    Ok(docs)
+    docs
+}
+
+/// Reads every document, each on its own (see [`read_documents`]).
+fn read_each(text: &str, keep: Keep) -> Vec<ReadDocument> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    // How far into `text` the rest starts, in lines and documents.
+    let mut lines = 0usize;
+    let mut numbers = 0usize;
+    loop {
+        let mut docs = read_until_error(rest, keep, true);
+        let refused = match docs.last() {
+            Some(ReadDocument {
+                value: Err(e),
+                positions,
+                ..
+            }) => (e.document, positions.is_empty()),
+            _ => {
+                out.extend(docs.into_iter().map(|d| d.shifted(lines, numbers)));
+                return out;
+            }
+        };
+        let (number, uncomposed) = refused;
+        let starts = document_starts(rest);
+        let start_of = |n: usize| n.checked_sub(1).and_then(|i| starts.get(i)).copied();
+        let Some(mut last) = docs.pop() else {
+            return out;
+        };
+        // The text checks refuse before anything is read: read the documents before this one.
+        if docs.is_empty()
+            && number > 1
+            && let Some(end) = start_of(number)
+        {
+            docs = read_each(rest.get(..end).unwrap_or_default(), keep);
+        }
+        // And compose the refused one anyway, for its positions (its Helm template, the
+        // fields of its errors).
+        if uncomposed
+            && keep.positions()
+            && let Some(from) = start_of(number)
+        {
+            let to = start_of(number + 1).unwrap_or(rest.len());
+            let chunk = rest.get(from..to).unwrap_or_default();
+            let skipped = rest.get(..from).unwrap_or_default().matches('\n').count();
+            if let Some(first) = read_until_error(chunk, Keep::Positions, false)
+                .into_iter()
+                .next()
+            {
+                let mut positions = first.positions;
+                positions.shift(skipped, 0);
+                positions.number = number;
+                last.positions = positions;
+            }
+        }
+        docs.push(last);
+        out.extend(docs.into_iter().map(|d| d.shifted(lines, numbers)));
+        // On with the next document, as kubectl cuts the stream.
+        let Some(next) = start_of(number + 1) else {
+            return out;
+        };
+        lines += rest.get(..next).unwrap_or_default().matches('\n').count();
+        numbers += number;
+        rest = rest.get(next..).unwrap_or_default();
+    }
+}
+
+/// Where each document starts (a byte offset) as kubectl cuts a stream: at every line starting
+/// with `---`, and at the start when content comes before the first such line. Numbered as
+/// [`check_text`] and the parser number documents: the first offset is document 1's.
+fn document_starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut leading_content = false;
+    let mut offset = 0usize;
+    for (n, line) in text.split('\n').enumerate() {
+        let bare = if n == 0 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            line
+        };
+        if bare.starts_with("---") {
+            if starts.is_empty() && leading_content {
+                starts.push(0);
+            }
+            starts.push(offset);
+        } else if starts.is_empty() {
+            leading_content |= is_content(bare);
+        }
+        offset += line.len() + 1;
+    }
+    if starts.is_empty() && leading_content {
+        starts.push(0);
+    }
+    starts
+}
+
+/// Whether a line before the first `---` holds content (a comment, a directive or a blank
+/// line does not).
+fn is_content(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty() && !t.starts_with('#') && !t.starts_with('%')
+}
+
+fn position(span: &Span) -> Position {
+    Position {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+    }
 }
 
 /// What kubectl does to the text before YAML sees it, and the characters YAML 1.1 and 1.2 split
@@ -185,8 +412,7 @@ fn check_text(text: &str) -> Result<(), YamlError> {
                 )));
             }
         } else if separators == 0 {
-            let t = line.trim();
-            leading_content |= !t.is_empty() && !t.starts_with('#') && !t.starts_with('%');
+            leading_content |= is_content(line);
         }
         for (column, c) in line.chars().enumerate() {
             if matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}') {
@@ -280,9 +506,14 @@ struct Node {
     column: usize,
 }
 
-/// Builds one document's node graph from parser events.
+/// Builds one document's node graph from parser events: the graph the value is decoded from
+/// and the positions fields are located with.
 struct Composer {
     document: usize,
+    /// Where the document starts (its `---`, or its first content).
+    start: Position,
+    /// The last line of content seen.
+    last_line: usize,
     nodes: Vec<Node>,
     anchors: HashMap<usize, usize>,
     open: Vec<usize>,
@@ -290,9 +521,11 @@ struct Composer {
 }
 
 impl Composer {
-    fn new(document: usize) -> Self {
+    fn new(document: usize, start: Position) -> Self {
         Composer {
             document,
+            start,
+            last_line: start.line,
             nodes: Vec::new(),
             anchors: HashMap::new(),
             open: Vec::new(),
@@ -317,6 +550,7 @@ impl Composer {
 
     fn add(&mut self, kind: Kind, anchor: usize, span: &Span) -> usize {
         let id = self.nodes.len();
+        self.last_line = self.last_line.max(span.start.line());
         self.nodes.push(Node {
             kind,
             line: span.start.line(),
@@ -394,6 +628,7 @@ impl Composer {
                 if self.open.pop().is_none() {
                     return Err(self.error(&span, "internal error: unbalanced collection end"));
                 }
+                self.last_line = self.last_line.max(span.end.line());
                 Ok(())
             }
             Event::Alias(anchor) => {
@@ -414,7 +649,26 @@ impl Composer {
         }
     }
 
-    fn finish(self) -> Result<Value, YamlError> {
+    /// The document read: its value (when kept) and its positions (when kept).
+    fn finish(self, keep: Keep) -> ReadDocument {
+        let value = if keep.values() {
+            self.decode()
+        } else {
+            Ok(Value::Null)
+        };
+        let positions = if keep.positions() {
+            self.positions()
+        } else {
+            DocumentMap::new(self.document, self.start, Vec::new(), None, self.last_line)
+        };
+        ReadDocument {
+            number: self.document,
+            value,
+            positions,
+        }
+    }
+
+    fn decode(&self) -> Result<Value, YamlError> {
         let Some(root) = self.root else {
             return Ok(Value::Null);
         };
@@ -431,46 +685,71 @@ impl Composer {
         };
         decoder.decode(root)
     }
-}
 
-/// One step of a path into a document, for messages.
-#[derive(Debug, Clone)]
-enum Step {
-    Key(String),
-    Index(usize),
-    Merge,
-}
-
-fn render_path(path: &[Step]) -> String {
-    let mut out = String::new();
-    for step in path {
-        match step {
-            Step::Key(k) => {
-                let plain = !k.is_empty()
-                    && k.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '/');
-                if plain {
-                    if !out.is_empty() {
-                        out.push('.');
+    /// Where each key and item is: a mapping's scalar keys name its fields, `<<` values are
+    /// the mappings it merges (a document cut short keeps what was composed).
+    fn positions(&self) -> DocumentMap {
+        let at = |n: &Node| Position {
+            line: n.line,
+            column: n.column,
+        };
+        let nodes = self.nodes.iter().map(|node| {
+            let kind = match &node.kind {
+                Kind::Scalar { .. } => locate::Kind::Leaf,
+                Kind::Seq(items) => locate::Kind::Seq(items.clone()),
+                Kind::Alias(target) => locate::Kind::Alias(*target),
+                Kind::Map(pairs) => {
+                    let mut entries = Vec::new();
+                    let mut merges = Vec::new();
+                    for pair in pairs.chunks_exact(2) {
+                        let &[key, value] = pair else { continue };
+                        match self.nodes.get(key) {
+                            Some(k) if is_merge_key(k) => merges.push(value),
+                            Some(
+                                k @ Node {
+                                    kind: Kind::Scalar { value: text, .. },
+                                    ..
+                                },
+                            ) => entries.push((text.clone(), at(k), value)),
+                            _ => {}
+                        }
                     }
-                    out.push_str(k);
-                } else {
-                    out.push_str(&format!("[{k:?}]"));
+                    locate::Kind::Map { entries, merges }
                 }
-            }
-            Step::Index(i) => out.push_str(&format!("[{i}]")),
-            Step::Merge => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str("<<");
-            }
-        }
+            };
+            locate::Node { at: at(node), kind }
+        });
+        // A document with no content holds an empty scalar where the next document starts.
+        let root = self.root.filter(|&r| {
+            !matches!(self.nodes.get(r), Some(Node { kind: Kind::Scalar { value, style: ScalarStyle::Plain, tag: None }, .. }) if value.is_empty())
+        });
+        DocumentMap::new(
+            self.document,
+            self.start,
+            nodes.collect(),
+            root,
+            self.last_line,
+        )
     }
-    if out.is_empty() {
-        "the top level".to_owned()
-    } else {
-        out
+}
+
+/// A `<<` key that merges: plain and untagged, or tagged `!!merge`.
+fn is_merge_key(node: &Node) -> bool {
+    match &node.kind {
+        Kind::Scalar { value, style, tag } => {
+            value == "<<"
+                && ((*style == ScalarStyle::Plain && tag.is_none()) || *tag == Some(CoreTag::Merge))
+        }
+        _ => false,
+    }
+}
+
+/// Where in a document a message is about: the path ([`locate::render_path`]'s form, `<<` for
+/// the value of a merge key), or the top level.
+fn render_path(path: &[Segment]) -> String {
+    match locate::render_path(path) {
+        p if p.is_empty() => "the top level".to_owned(),
+        p => p,
     }
 }
 
@@ -497,7 +776,7 @@ struct Decoder<'a> {
     alias_depth: usize,
     depth: usize,
     active_aliases: Vec<usize>,
-    path: Vec<Step>,
+    path: Vec<Segment>,
 }
 
 /// go-yaml v2's `allowedAliasRatio`.
@@ -584,7 +863,7 @@ impl<'a> Decoder<'a> {
                 self.enter(node)?;
                 let mut out = Vec::with_capacity(items.len());
                 for (i, &item) in items.iter().enumerate() {
-                    self.path.push(Step::Index(i));
+                    self.path.push(Segment::Index(i));
                     let v = self.decode(item);
                     self.path.pop();
                     out.push(v?);
@@ -615,18 +894,6 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
-    fn is_merge_key(&self, id: usize) -> Result<bool, YamlError> {
-        let node = self.node(id)?;
-        Ok(match &node.kind {
-            Kind::Scalar { value, style, tag } => {
-                value == "<<"
-                    && ((*style == ScalarStyle::Plain && tag.is_none())
-                        || *tag == Some(CoreTag::Merge))
-            }
-            _ => false,
-        })
-    }
-
     fn decode_map(&mut self, entries: &[usize]) -> Result<Map<String, Value>, YamlError> {
         let mut map = Merging::default();
         for pair in entries.chunks_exact(2) {
@@ -634,9 +901,9 @@ impl<'a> Decoder<'a> {
                 continue;
             };
             let key_node = self.node(key_id)?;
-            if self.is_merge_key(key_id)? {
+            if is_merge_key(key_node) {
                 let line = key_node.line;
-                self.path.push(Step::Merge);
+                self.path.push(Segment::Key("<<".to_owned()));
                 let sources = self.merge_sources(value_id);
                 self.path.pop();
                 for source in sources? {
@@ -661,7 +928,7 @@ impl<'a> Decoder<'a> {
                     ));
                 }
             };
-            self.path.push(Step::Key(key.clone()));
+            self.path.push(Segment::Key(key.clone()));
             let value = self.decode(value_id);
             self.path.pop();
             let origin = Origin {
@@ -1676,6 +1943,65 @@ mod tests {
             assert_eq!((e.document, e.line), (document, Some(line)), "{name}: {e}");
         }
         assert!(parse_stream("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn each_document_is_read_on_its_own() {
+        let text = "a: 1\n---\nb: [\n---\nc: 3\n--- {d: 4}\n---\ne: &x 5\nf: *x\n---\ng: {h: 1, h: 2}\n---\ni: 9\n";
+        let read = read_documents(text);
+        // Each document: its value, or the document and line its error names.
+        type Got = (usize, Result<Value, (usize, Option<usize>)>);
+        let got: Vec<Got> = read
+            .iter()
+            .map(|d| {
+                let value = d.value.clone().map_err(|e| (e.document, e.line));
+                (d.number, value)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, Ok(json!({"a": 1}))),
+                (2, Err((2, Some(4)))),
+                (3, Ok(json!({"c": 3}))),
+                (4, Err((4, Some(6)))),
+                (5, Ok(json!({"e": 5, "f": 5}))),
+                (6, Err((6, Some(11)))),
+                (7, Ok(json!({"i": 9}))),
+            ]
+        );
+        // The strict reader stops at the first refusal, which the text checks find first.
+        assert_eq!(parse_stream(text).unwrap_err().document, 4);
+        // Every document has its positions, shifted to where it is in the whole text, the
+        // refused ones as far as they were composed.
+        let lines: Vec<(usize, usize)> = read
+            .iter()
+            .map(|d| (d.positions.number, d.positions.locate(&[]).position.line))
+            .collect();
+        assert_eq!(
+            lines,
+            [(1, 1), (2, 3), (3, 5), (4, 6), (5, 8), (6, 11), (7, 13)]
+        );
+        let key = |k: &str| vec![Segment::Key(k.to_owned())];
+        let d = read.get(4).unwrap();
+        assert_eq!(d.positions.value_at(&key("f")).map(|p| p.line), Some(9));
+        assert_eq!(
+            read.get(3).unwrap().positions.locate(&key("d")).position,
+            Position { line: 6, column: 6 }
+        );
+        // Without errors, the two readers read the same.
+        let clean = "a: 1\n---\n# empty\n---\n<<: {b: 2}\nc: [x]\n";
+        let each: Vec<(usize, Value)> = read_documents(clean)
+            .into_iter()
+            .map(|d| (d.number, d.value.unwrap()))
+            .collect();
+        let strict: Vec<(usize, Value)> = parse_stream(clean)
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.number, d.value))
+            .collect();
+        assert_eq!(each, strict);
+        assert_eq!(positions(clean).len(), 3);
     }
 
     #[test]
