@@ -1,6 +1,7 @@
-//! The playground's adapter (src/lib.rs) natively: objects wrapped as the checker wraps them,
-//! one verdict per object, per-document and per-item errors, settings, mutation, image users
-//! and the simulated requester, and exports that answer like the module.
+//! The playground's adapter (src/lib.rs) natively: texts read with the checker's reader,
+//! objects wrapped as the checker wraps them, one verdict per object at its line, per-document
+//! and per-item errors at theirs, settings, mutation and its diff, image users and the
+//! simulated requester, the mutation box's edit, and exports that answer like the module.
 
 use security_context_input::image_users::repository_of;
 use security_context_input::{AdmissionRequestBuilder, ImageUserTable};
@@ -37,8 +38,29 @@ fn deployment(namespace: Option<&str>, read_only: bool) -> Value {
     })
 }
 
-fn report(docs: Value, settings: &str) -> Report {
-    evaluate_documents(&docs.to_string(), settings, "{}", "default", "", "")
+/// A manifest of these documents, each written as JSON (JSON is YAML) after its `---`; null is
+/// an empty document.
+fn stream(docs: &[Value]) -> String {
+    docs.iter()
+        .map(|d| match d {
+            Value::Null => "---\n".to_owned(),
+            d => format!("---\n{d}\n"),
+        })
+        .collect()
+}
+
+fn texts(docs: &[Value], settings: &str) -> Texts {
+    Texts {
+        manifest: stream(docs),
+        settings: settings.to_owned(),
+        ..Texts::default()
+    }
+}
+
+fn report(docs: &[Value], settings: &str) -> Report {
+    evaluate_texts(&texts(docs, settings))
+        .report
+        .expect("the settings read")
 }
 
 #[test]
@@ -65,21 +87,21 @@ fn wraps_objects_as_create_requests() {
 
 #[test]
 fn standard_verdicts_per_object() {
-    let docs = json!([
-        null,
+    let docs = [
+        Value::Null,
         deployment(Some("matih-ai"), true),
         deployment(Some("matih-ai"), false),
-        { "apiVersion": "v1", "kind": "Service", "metadata": { "name": "s" } },
-    ]);
-    let r = report(docs, "{}");
+        json!({ "apiVersion": "v1", "kind": "Service", "metadata": { "name": "s" } }),
+    ];
+    let r = report(&docs, "{}");
     assert!(r.settings.valid);
     assert!(r.errors.is_empty());
-    let verdicts: Vec<(usize, bool)> = r
+    let verdicts: Vec<(usize, usize, bool)> = r
         .results
         .iter()
-        .map(|e| (e.document, e.outcome.accepted))
+        .map(|e| (e.document, e.line, e.outcome.accepted))
         .collect();
-    assert_eq!(verdicts, [(2, true), (3, false), (4, true)]);
+    assert_eq!(verdicts, [(2, 3, true), (3, 5, false), (4, 7, true)]);
     let bad = &r.results[1];
     assert_eq!(bad.namespace.as_deref(), Some("matih-ai"));
     let row = &bad.outcome.violations[0];
@@ -105,7 +127,13 @@ fn lists_requests_and_bad_documents() {
     let review = json!({ "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
         "request": request.clone() });
     let r = report(
-        json!([list, request, review, "text", { "kind": "Pod" }]),
+        &[
+            list,
+            request,
+            review,
+            json!("text"),
+            json!({ "kind": "Pod" }),
+        ],
         "{}",
     );
     let seen: Vec<(usize, Option<usize>, &str)> = r
@@ -114,24 +142,30 @@ fn lists_requests_and_bad_documents() {
         .map(|e| (e.document, e.item, e.namespace.as_deref().unwrap_or("")))
         .collect();
     assert_eq!(seen, [(1, Some(0), "a"), (2, None, "n"), (3, None, "n")]);
-    let errors: Vec<(usize, &str)> = r
+    let errors: Vec<(usize, usize, &str)> = r
         .errors
         .iter()
-        .map(|e| (e.document, e.message.as_str()))
+        .map(|e| (e.document, e.line, e.message.as_str()))
         .collect();
     assert_eq!(
         errors,
         [
-            (1, "items[1]: expected a Kubernetes object, found a number"),
-            (4, "expected a Kubernetes object, found a string"),
-            (5, "not a Kubernetes object: no apiVersion"),
+            (
+                1,
+                2,
+                "items[1]: expected a Kubernetes object, found a number"
+            ),
+            (4, 8, "expected a Kubernetes object, found a string"),
+            (5, 10, "not a Kubernetes object: no apiVersion"),
         ]
     );
+    // The item's own place, not its document's: the list is one line here, the item in it.
+    assert!(r.errors[0].column > 1, "{:?}", r.errors[0]);
 }
 
 #[test]
 fn invalid_settings_are_reported_and_reject_every_object() {
-    let r = report(json!([deployment(None, true)]), r#"{"runAsUsr": 1}"#);
+    let r = report(&[deployment(None, true)], r#"{"runAsUsr": 1}"#);
     assert!(!r.settings.valid);
     assert!(
         r.settings
@@ -140,9 +174,19 @@ fn invalid_settings_are_reported_and_reject_every_object() {
             .is_some_and(|m| m.contains("runAsUsr"))
     );
     assert!(!r.results[0].outcome.accepted);
-    let r = report(json!([deployment(None, true)]), "not json");
-    assert!(!r.settings.valid);
-    assert!(r.results.is_empty());
+    // Settings that cannot be read are an error at their line, and nothing is evaluated.
+    let page = evaluate_texts(&texts(&[deployment(None, true)], "a: 1\nb: [\n"));
+    assert!(page.report.is_none() && page.settings.is_none());
+    assert_eq!(
+        page.settings_errors[0].line, 3,
+        "{:?}",
+        page.settings_errors
+    );
+    let page = evaluate_texts(&texts(&[deployment(None, true)], "- a\n"));
+    assert_eq!(
+        page.settings_errors[0].message,
+        "settings must be a mapping, found a list"
+    );
 }
 
 #[test]
@@ -152,8 +196,8 @@ fn mutation_comes_from_the_settings() {
         .as_object_mut()
         .unwrap()
         .remove("fsGroup");
-    let settings = r#"{"mutation": {"enabled": true}}"#;
-    let r = report(json!([object]), settings);
+    let settings = "mutation:\n  enabled: true\n";
+    let r = report(&[object.clone()], settings);
     let e = &r.results[0];
     assert!(e.outcome.accepted, "{:?}", e.outcome.message);
     let mutated = e.outcome.mutated_object.as_ref().unwrap();
@@ -161,13 +205,15 @@ fn mutation_comes_from_the_settings() {
         mutated["spec"]["template"]["spec"]["securityContext"]["fsGroup"],
         1000
     );
-    assert!(
-        e.object["spec"]["template"]["spec"]["securityContext"]
-            .get("fsGroup")
-            .is_none()
-    );
     let response: Value = serde_json::from_str(e.response.get()).unwrap();
     assert_eq!(&response["mutated_object"], mutated);
+    // The diff the page shows: both sides read back (as kubectl reads them) as the objects.
+    let diff = e.diff.as_ref().unwrap();
+    assert_eq!(yaml_value(&diff.before), object);
+    assert_eq!(&yaml_value(&diff.after), mutated);
+    assert!(!diff.before.contains("fsGroup") && diff.after.contains("fsGroup: 1000"));
+    let unmutated = report(&[deployment(Some("matih-ai"), true)], settings);
+    assert!(unmutated.results[0].diff.is_none());
 }
 
 #[test]
@@ -189,14 +235,12 @@ fn image_users_come_from_the_table() {
         (json!({}), false),
     ] {
         let table = table.to_string();
-        let r = evaluate_documents(
-            &json!([object.clone()]).to_string(),
-            settings,
-            &table,
-            "",
-            "",
-            "",
-        );
+        let page = evaluate_texts(&Texts {
+            image_users: table.clone(),
+            ..texts(&[object.clone()], settings)
+        });
+        assert!(page.image_user_errors.is_empty());
+        let r = page.report.unwrap();
         assert!(r.image_users.valid);
         assert_eq!(r.results[0].outcome.accepted, accepted, "{table}");
     }
@@ -209,6 +253,19 @@ fn image_users_come_from_the_table() {
     assert!(image_user_table(r#"{"nginx": [1]}"#).is_err());
     assert!(image_user_table(r#"["nginx"]"#).is_err());
     assert!(image_user_table("").unwrap().0.is_empty());
+    // A table that is not one: its YAML at its line, its content in the report.
+    let page = evaluate_texts(&Texts {
+        image_users: "nginx: 1\nnginx: 2\n".to_owned(),
+        ..texts(&[object.clone()], settings)
+    });
+    assert_eq!(page.image_user_errors[0].line, 2);
+    let page = evaluate_texts(&Texts {
+        image_users: "nginx: [1]\n".to_owned(),
+        ..texts(&[object.clone()], settings)
+    });
+    let r = page.report.unwrap();
+    assert!(!r.image_users.valid);
+    assert!(!r.results[0].outcome.accepted);
 }
 
 #[test]
@@ -233,7 +290,7 @@ fn user_and_groups_are_the_requester_of_wrapped_objects() {
     let settings = r#"{"exceptions": [{"name": "sre", "reason": "debugging",
         "match": {"users": ["alice"], "groups": ["sre"]},
         "securityContext": {"readOnlyRootFilesystem": false}}]}"#;
-    let docs = json!([deployment(Some("matih-ai"), false)]).to_string();
+    let docs = [deployment(Some("matih-ai"), false)];
     for (user, groups, accepted) in [
         ("", "", false),
         ("alice", "", false),
@@ -242,7 +299,14 @@ fn user_and_groups_are_the_requester_of_wrapped_objects() {
         ("alice", "dev\nsre\n", true),
         ("bob", "sre", false),
     ] {
-        let r = evaluate_documents(&docs, settings, "", "default", user, groups);
+        let r = evaluate_texts(&Texts {
+            namespace: "default".to_owned(),
+            user: user.to_owned(),
+            groups: groups.to_owned(),
+            ..texts(&docs, settings)
+        })
+        .report
+        .unwrap();
         assert!(r.settings.valid, "{:?}", r.settings.message);
         assert_eq!(
             r.results[0].outcome.accepted, accepted,
@@ -255,16 +319,22 @@ fn user_and_groups_are_the_requester_of_wrapped_objects() {
 #[test]
 fn locate_answers_as_the_checker_locates() {
     let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    hostPID: true\n";
-    let report = evaluate_documents(
-        &json!([yaml_value(text)]).to_string(),
-        "{}",
-        "{}",
-        "default",
-        "",
-        "",
-    );
-    let r = &report.results[0];
+    let page = evaluate_texts(&Texts {
+        manifest: text.to_owned(),
+        ..Texts::default()
+    });
+    let r = &page.report.unwrap().results[0];
     assert_eq!(r.path, "items[0]");
+    assert_eq!(r.line, 4);
+    assert_eq!(r.places.len(), r.outcome.violations.len());
+    let host_pid = r
+        .outcome
+        .violations
+        .iter()
+        .position(|v| v.field == "spec.hostPID")
+        .unwrap();
+    let place = &r.places[host_pid];
+    assert_eq!((place.line, place.column, place.exact), (8, 5, true));
     let places = locate_fields(
         text,
         &[
@@ -285,6 +355,76 @@ fn locate_answers_as_the_checker_locates() {
     assert_eq!(got, [(8, 5, true), (7, 3, false)]);
     let answer: Value = serde_json::from_str(&locate_js(text, "not json")).unwrap();
     assert_eq!(answer, json!([]));
+}
+
+#[test]
+fn the_mutation_box_edits_the_settings_text() {
+    let matih = "# the MATIH settings\npodSecurityStandard: baseline # the floor\n";
+    for (before, enabled, after) in [
+        (matih, true, format!("{matih}mutation:\n  enabled: true\n")),
+        (
+            "a: 1\nmutation:\n  enabled: on # yes\n",
+            false,
+            "a: 1\nmutation:\n  enabled: false # yes\n".to_owned(),
+        ),
+        (
+            "a: 1",
+            true,
+            "a: 1\nmutation:\n  enabled: true\n".to_owned(),
+        ),
+        ("", true, "mutation:\n  enabled: true\n".to_owned()),
+        // Where the text cannot be kept, the settings are written anew.
+        (
+            "{a: 1}",
+            false,
+            "a: 1\nmutation:\n  enabled: false\n".to_owned(),
+        ),
+        (
+            "mutation:\n  addFsGroup: x\n",
+            true,
+            "mutation:\n  addFsGroup: x\n  enabled: true\n".to_owned(),
+        ),
+        (
+            "mutation: \"yes\"\n",
+            true,
+            "mutation:\n  enabled: true\n".to_owned(),
+        ),
+        // Settings that cannot be read stay as they are.
+        ("a: [", true, "a: [".to_owned()),
+    ] {
+        let got = set_mutation(before, enabled);
+        assert_eq!(got, after, "{before:?}");
+        if before != "a: [" {
+            let read = security_context_input::manifest::parse_settings(&got, "s").unwrap();
+            assert_eq!(read["mutation"]["enabled"], enabled, "{got}");
+        }
+    }
+}
+
+#[test]
+fn the_reader_numbers_documents_and_reads_on_past_one_it_refuses() {
+    let m = read_manifest("# c\n---\nkind: Pod\n---\n# empty\n---\nkind: [\n---\nkind: Service\n");
+    let docs: Vec<(usize, usize, Value)> = m
+        .documents
+        .iter()
+        .map(|d| (d.number, d.line, d.value.clone()))
+        .collect();
+    assert_eq!(
+        docs,
+        [
+            (1, 3, json!({"kind": "Pod"})),
+            (2, 4, Value::Null),
+            (3, 7, Value::Null),
+            (4, 9, json!({"kind": "Service"})),
+        ]
+    );
+    let errors: Vec<(usize, usize)> = m.errors.iter().map(|e| (e.document, e.line)).collect();
+    assert_eq!(
+        errors,
+        [(3, 8)],
+        "{:?}",
+        m.errors.first().map(|e| &e.message)
+    );
 }
 
 fn yaml_value(text: &str) -> Value {

@@ -1,17 +1,6 @@
 // The playground page: editors, presets, the verdicts, the share link.
 
-import { parseDocument } from 'yaml';
-import {
-  checks,
-  decodeState,
-  diffLines,
-  encodeState,
-  evaluateTexts,
-  hunks,
-  init,
-  mutationEnabled,
-  toYaml,
-} from './core.js';
+import { checks, decodeState, diffLines, encodeState, evaluateTexts, hunks, init, mutationEnabled, setMutation as withMutation } from './core.js';
 import { Editor } from './editor.js';
 
 const DEBOUNCE_MS = 250;
@@ -91,7 +80,7 @@ function scheduleEvaluation() {
 function errorList(list, errors, editor) {
   list.replaceChildren(
     ...errors.map((e) => {
-      const where = e.line ? `line ${e.line}${e.col ? `, column ${e.col}` : ''}` : '';
+      const where = e.line ? `line ${e.line}${e.column ? `, column ${e.column}` : ''}` : '';
       const item = el('li', { 'data-line': e.line ?? '' }, where ? el('a', { href: '#', text: where }) : null, where ? ': ' : '', e.message);
       item.querySelector('a')?.addEventListener('click', (ev) => {
         ev.preventDefault();
@@ -110,22 +99,24 @@ function checkCell(ids) {
   );
 }
 
-function violationsTable(rows) {
+/** The violation rows, each with its place in the manifest (`places`, in the same order). */
+function violationsTable(rows, places) {
   const head = el('tr', {}, ['check', 'container', 'field', 'found', 'required', 'fix'].map((h) => el('th', { text: h })));
-  const body = rows.map((v) => {
+  const body = rows.map((v, i) => {
+    const { line, column } = places[i] ?? { line: 1, column: 1 };
     const fix = el('td', { class: 'fix' }, v.fix);
     if (v.exception) fix.append(el('div', { class: 'note', text: `judged against exception "${v.exception}"` }));
     if (v.note) fix.append(el('div', { class: 'note', text: v.note }));
-    const field = el('td', { class: 'field' }, el('a', { href: '#', text: v.field, title: `line ${v.line}, column ${v.column}` }));
+    const field = el('td', { class: 'field' }, el('a', { href: '#', text: v.field, title: `line ${line}, column ${column}` }));
     field.firstChild.addEventListener('click', (ev) => {
       ev.preventDefault();
-      editors.manifest.goToLine(v.line);
+      editors.manifest.goToLine(line);
     });
     const check = checkCell(v.checks);
     if (v.action === 'warn') check.prepend(el('span', { class: 'tag warn', text: 'warn' }), ' ');
     return el(
       'tr',
-      { class: v.action, 'data-line': v.line },
+      { class: v.action, 'data-line': line },
       check,
       el('td', { class: 'container', text: v.container }),
       field,
@@ -137,9 +128,10 @@ function violationsTable(rows) {
   return el('table', { class: 'violations' }, el('thead', {}, head), el('tbody', {}, body));
 }
 
-function diffView(before, after) {
+/** The object's YAML before and after mutation (the adapter writes both), as diff hunks. */
+function diffView({ before, after }) {
   const pre = el('pre', { class: 'diff' });
-  for (const h of hunks(diffLines(toYaml(before), toYaml(after)))) {
+  for (const h of hunks(diffLines(before, after))) {
     const removed = h.lines.filter((l) => l.op !== '+').length;
     const added = h.lines.filter((l) => l.op !== '-').length;
     pre.append(el('span', { class: 'hunk', text: `@@ -${h.oldStart},${removed} +${h.newStart},${added} @@\n` }));
@@ -178,7 +170,7 @@ function resultCard(r) {
     ),
   );
   const rows = o.violations ?? [];
-  if (rows.length > 0) card.append(violationsTable(rows));
+  if (rows.length > 0) card.append(violationsTable(rows, r.places));
   else if (!o.accepted && o.message) card.append(el('p', { class: 'message', text: o.message }));
   if (o.warnings?.length) {
     card.append(el('h3', { text: 'Warnings' }), el('ul', { class: 'warnings' }, o.warnings.map((w) => el('li', { text: w }))));
@@ -190,8 +182,8 @@ function resultCard(r) {
       el('dl', { class: 'audit' }, audit.map(([k, v]) => [el('dt', {}, el('code', { text: k })), el('dd', { text: v })])),
     );
   }
-  if (o.mutated_object) {
-    card.append(el('h3', { text: 'Mutated manifest' }), diffView(r.object, o.mutated_object));
+  if (r.diff) {
+    card.append(el('h3', { text: 'Mutated manifest' }), diffView(r.diff));
   }
   if (!o.accepted && o.message && rows.length > 0) {
     card.append(el('details', { class: 'message' }, el('summary', { text: 'The rejection message, as kubectl prints it' }), el('pre', { text: o.message })));
@@ -208,7 +200,7 @@ async function evaluateNow() {
   const { report } = out;
 
   // Errors under the editors and marks in their gutters.
-  const docErrors = (report?.errors ?? []).map((e) => ({ line: e.line, message: `document ${e.document}: ${e.message}` }));
+  const docErrors = (report?.errors ?? []).map((e) => ({ line: e.line, column: e.column, message: `document ${e.document}: ${e.message}` }));
   errorList($('manifest-errors'), [...out.manifestErrors, ...docErrors], editors.manifest);
   const settingsProblems = [...out.settingsErrors];
   if (report && !report.settings.valid) settingsProblems.push({ line: null, message: report.settings.message });
@@ -219,13 +211,14 @@ async function evaluateNow() {
 
   const manifestMarks = new Map();
   for (const r of report?.results ?? []) {
-    for (const v of r.outcome.violations ?? []) {
+    (r.outcome.violations ?? []).forEach((v, i) => {
+      const line = r.places[i]?.line ?? r.line;
       const kind = v.action === 'deny' ? 'violation' : 'warning';
-      const prev = manifestMarks.get(v.line);
+      const prev = manifestMarks.get(line);
       if (!prev || (prev.kind === 'warning' && kind === 'violation')) {
-        manifestMarks.set(v.line, { kind, message: `[${v.checks.join(', ')}] ${v.container}: ${v.field} is ${v.found}; required: ${v.required}` });
+        manifestMarks.set(line, { kind, message: `[${v.checks.join(', ')}] ${v.container}: ${v.field} is ${v.found}; required: ${v.required}` });
       }
-    }
+    });
   }
   for (const e of [...out.manifestErrors, ...docErrors]) manifestMarks.set(e.line, { kind: 'error', message: e.message });
   editors.manifest.setMarks(manifestMarks);
@@ -265,11 +258,7 @@ async function evaluateNow() {
 }
 
 function setMutation(enabled) {
-  const doc = parseDocument(editors.settings.value);
-  if (doc.errors.length > 0) return;
-  if (doc.contents === null) doc.contents = doc.createNode({});
-  doc.setIn(['mutation', 'enabled'], enabled);
-  editors.settings.value = doc.toString();
+  editors.settings.value = withMutation(editors.settings.value, enabled);
   $('settings-preset').value = CUSTOM;
   evaluateNow();
 }
