@@ -544,9 +544,26 @@ fn check(settings: &str, manifest: &str, extra: &[&str]) -> Run {
 const RESTRICTED: &str =
     "podSecurityStandard: restricted\npodSecurityContext: {}\nsecurityContext: {}\n";
 
-/// A restricted pod but for its container's securityContext, which comes from a `<<` merge
-/// (the playground's tests read the same file).
-const MERGED_ROOT_POD: &str = include_str!("../testdata/merged-root-pod.yaml");
+/// A restricted pod but for its container's securityContext, which comes from a `<<` merge.
+const MERGED_ROOT_POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: merged
+spec:
+  securityContext:
+    runAsNonRoot: true
+    seccompProfile:
+      type: RuntimeDefault
+  containers:
+  - name: app
+    image: registry.k8s.io/pause
+    securityContext:
+      <<: {privileged: true, runAsUser: 0}
+      allowPrivilegeEscalation: false
+      capabilities:
+        drop: [ALL]
+";
 
 #[test]
 fn a_merge_key_cannot_hide_a_privileged_root_container() {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as wasm from '../pkg/playground.js';
-import { decodeState, diffLines, encodeState, evaluateTexts, hunks, locateFields, readManifest as parseManifest, setMutation } from '../web/core.js';
+import { decodeState, diffLines, encodeState, evaluateTexts, hunks, locateFields, readManifest, setMutation } from '../web/core.js';
 import { playground, repo } from './harness.mjs';
 
 before(async () => {
@@ -17,7 +17,7 @@ before(async () => {
 describe('documents', () => {
   it('numbers documents as the checker does and knows their lines', () => {
     const text = '# a comment\n---\napiVersion: v1\nkind: Pod\n---\n# empty\n---\nkind: Service\n';
-    const { documents, errors } = parseManifest(text);
+    const { documents, errors } = readManifest(text);
     assert.deepEqual(errors, []);
     assert.deepEqual(
       documents.map((d) => [d.number, d.line, d.value?.kind ?? null]),
@@ -30,7 +30,7 @@ describe('documents', () => {
   });
 
   it('reports a syntax error at its line and keeps the other documents', () => {
-    const { documents, errors } = parseManifest('kind: Pod\n---\nmetadata:\n  name: p: q\n---\nkind: Service\n');
+    const { documents, errors } = readManifest('kind: Pod\n---\nmetadata:\n  name: p: q\n---\nkind: Service\n');
     assert.equal(errors.length, 1);
     assert.equal(errors[0].line, 4);
     assert.equal(errors[0].document, 2);
@@ -38,7 +38,7 @@ describe('documents', () => {
     assert.equal(documents[1].value, null);
     assert.equal(documents[2].value.kind, 'Service');
     // A document kubectl refuses before YAML sees it is refused alone too, at its line.
-    const cut = parseManifest('kind: Pod\n---\nkind: A\n--- {a: 1}\n---\nkind: Service\n');
+    const cut = readManifest('kind: Pod\n---\nkind: A\n--- {a: 1}\n---\nkind: Service\n');
     assert.deepEqual(
       cut.errors.map((e) => [e.document, e.line, e.column]),
       [[3, 4, 4]],
@@ -104,8 +104,25 @@ describe('documents', () => {
 
 const RESTRICTED = 'podSecurityStandard: restricted\npodSecurityContext: {}\nsecurityContext: {}\n';
 
-/** A restricted pod but for its container's securityContext, which comes from a `<<` merge (the e2e tests' fixture). */
-const MERGED_ROOT_POD = await readFile(join(repo, 'e2e-tests/testdata/merged-root-pod.yaml'), 'utf8');
+/** A restricted pod but for its container's securityContext, which comes from a `<<` merge. */
+const MERGED_ROOT_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: merged
+spec:
+  securityContext:
+    runAsNonRoot: true
+    seccompProfile:
+      type: RuntimeDefault
+  containers:
+  - name: app
+    image: registry.k8s.io/pause
+    securityContext:
+      <<: {privileged: true, runAsUser: 0}
+      allowPrivilegeEscalation: false
+      capabilities:
+        drop: [ALL]
+`;
 
 describe('YAML as kubectl reads it', () => {
   it('rejects a privileged root container hidden in a << merge', () => {
@@ -169,7 +186,7 @@ items:
       image: registry.k8s.io/pause
       securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, privileged: true}
 `;
-    assert.deepEqual(parseManifest(anchored).documents[0].value, parseManifest(expanded).documents[0].value);
+    assert.deepEqual(readManifest(anchored).documents[0].value, readManifest(expanded).documents[0].value);
     const outcomes = (text) =>
       evaluateTexts({ manifest: text, settings: RESTRICTED }).report.results.map((r) => ({
         accepted: r.outcome.accepted,
@@ -247,12 +264,12 @@ items:
     for (let i = 1; i < 10; i++) laughs += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
     refusals.push(['billion laughs', laughs, /excessive aliasing/]);
     for (const [name, text, value] of cases) {
-      const { documents, errors } = parseManifest(text);
+      const { documents, errors } = readManifest(text);
       assert.deepEqual(errors, [], name);
       assert.deepEqual(documents[0].value, value, name);
     }
     for (const [name, text, message] of refusals) {
-      const { errors } = parseManifest(text);
+      const { errors } = readManifest(text);
       assert.equal(errors.length, 1, `${name}: ${JSON.stringify(errors)}`);
       assert.match(errors[0].message, message, name);
     }
@@ -381,7 +398,7 @@ describe('generated documents', () => {
     for (let i = 0; i < 3000; i++) {
       const [text, expected] = generate(r);
       merges += text.split('<<:').length - 1;
-      const { documents, errors } = parseManifest(text);
+      const { documents, errors } = readManifest(text);
       assert.deepEqual(errors, [], `case ${i}\n${text}`);
       assert.deepEqual(documents[0].value, expected, `case ${i}\n${text}`);
     }
