@@ -318,6 +318,7 @@ impl DocumentMap {
 
     /// A document's positions, from the nodes its reader composed (`root` the top node, if
     /// any; aliases name earlier nodes).
+    #[cfg(feature = "yaml")]
     pub(crate) fn new(
         number: usize,
         start: Position,
@@ -337,6 +338,7 @@ impl DocumentMap {
 
     /// The same positions for this document read `lines` lines further down a text, as
     /// document `numbers` more (a reader that read it from the middle of the text).
+    #[cfg(feature = "yaml")]
     pub(crate) fn shift(&mut self, lines: usize, numbers: usize) {
         self.number += numbers;
         self.start.line += lines;
@@ -349,11 +351,6 @@ impl DocumentMap {
                 }
             }
         }
-    }
-
-    /// Whether anything was composed (a document refused before it was read has no nodes).
-    pub(crate) fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
     }
 }
 

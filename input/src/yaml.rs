@@ -263,74 +263,72 @@ fn read_until_error(text: &str, keep: Keep, checked: bool) -> Vec<ReadDocument> 
     docs
 }
 
-/// Reads every document, each on its own (see [`read_documents`]).
+/// Reads every document, each on its own (see [`read_documents`]). The text checks run once,
+/// over the whole text, and each stretch of documents between two they refuse is parsed once
+/// (after a document the parser refuses, from the next one on): the work stays linear in the
+/// text however many documents are refused.
 fn read_each(text: &str, keep: Keep) -> Vec<ReadDocument> {
+    let starts = document_starts(text);
+    let start_of = |n: usize| n.checked_sub(1).and_then(|i| starts.get(i)).copied();
+    let mut refusals = check_problems(text).into_iter().peekable();
     let mut out = Vec::new();
-    let mut rest = text;
-    // How far into `text` the rest starts, in lines and documents.
-    let mut lines = 0usize;
-    let mut numbers = 0usize;
+    // The first document of the stretch to read, and where it starts (byte, lines before).
+    let mut number = 1usize;
+    let mut from = (0usize, 0usize);
     loop {
-        let mut docs = read_until_error(rest, keep, true);
-        let refused = match docs.last() {
-            Some(ReadDocument {
-                value: Err(e),
-                positions,
-                ..
-            }) => (e.document, positions.is_empty()),
-            _ => {
-                out.extend(docs.into_iter().map(|d| d.shifted(lines, numbers)));
-                return out;
-            }
-        };
-        let (number, uncomposed) = refused;
-        let starts = document_starts(rest);
-        let start_of = |n: usize| n.checked_sub(1).and_then(|i| starts.get(i)).copied();
-        let Some(mut last) = docs.pop() else {
-            return out;
-        };
-        // The text checks refuse before anything is read: read the documents before this one.
-        if docs.is_empty()
-            && number > 1
-            && let Some(end) = start_of(number)
-        {
-            docs = read_each(rest.get(..end).unwrap_or_default(), keep);
-        }
-        // And compose the refused one anyway, for its positions (its Helm template, the
-        // fields of its errors).
-        if uncomposed
-            && keep.positions()
-            && let Some(from) = start_of(number)
-        {
-            let to = start_of(number + 1).unwrap_or(rest.len());
-            let chunk = rest.get(from..to).unwrap_or_default();
-            let skipped = rest.get(..from).unwrap_or_default().matches('\n').count();
-            if let Some(first) = read_until_error(chunk, Keep::Positions, false)
-                .into_iter()
-                .next()
+        while refusals.next_if(|e| e.document < number).is_some() {}
+        let to = refusals
+            .peek()
+            .and_then(|e| start_of(e.document))
+            .map_or(text.len(), |(offset, _)| offset);
+        if to > from.0 {
+            let stretch = text.get(from.0..to).unwrap_or_default();
+            let docs = read_until_error(stretch, keep, false);
+            let failed = docs.last().and_then(|d| d.value.as_ref().err());
+            let next = failed.map(|e| number - 1 + e.document + 1);
+            out.extend(docs.into_iter().map(|d| d.shifted(from.1, number - 1)));
+            // On with the document after the one refused, as kubectl cuts the stream.
+            if let Some(next) = next
+                && let Some(at) = start_of(next).filter(|at| at.0 < to)
             {
-                let mut positions = first.positions;
-                positions.shift(skipped, 0);
-                positions.number = number;
-                last.positions = positions;
+                number = next;
+                from = at;
+                continue;
             }
         }
-        docs.push(last);
-        out.extend(docs.into_iter().map(|d| d.shifted(lines, numbers)));
-        // On with the next document, as kubectl cuts the stream.
-        let Some(next) = start_of(number + 1) else {
+        // The next document the text checks refuse, composed anyway for its positions (its
+        // Helm template, the fields of its errors).
+        let Some(error) = refusals.next() else {
             return out;
         };
-        lines += rest.get(..next).unwrap_or_default().matches('\n').count();
-        numbers += number;
-        rest = rest.get(next..).unwrap_or_default();
+        let refused = error.document;
+        let mut doc = ReadDocument::refused(error, None, keep);
+        if keep.positions()
+            && let Some((offset, lines)) = start_of(refused)
+        {
+            let end = start_of(refused + 1).map_or(text.len(), |(o, _)| o);
+            let chunk = text.get(offset..end).unwrap_or_default();
+            let composed = read_until_error(chunk, Keep::Positions, false);
+            if let Some(first) = composed.into_iter().next() {
+                doc.positions = first.positions;
+                doc.positions.shift(lines, 0);
+                doc.positions.number = refused;
+            }
+        }
+        out.push(doc);
+        let Some(at) = start_of(refused + 1) else {
+            return out;
+        };
+        number = refused + 1;
+        from = at;
     }
 }
 
-/// Where each document starts (a byte offset) as kubectl cuts a stream: at every line starting
-/// with `---`, and at the start when content comes before the first such line. Numbered as
-/// [`check_text`] and the parser number documents: the first offset is document 1's.
-fn document_starts(text: &str) -> Vec<usize> {
+/// Where each document starts as kubectl cuts a stream: at every line starting with `---`, and
+/// at the start when content comes before the first such line; as a byte offset and the number
+/// of lines before it. Numbered as [`check_text`] and the parser number documents: the first is
+/// document 1's.
+fn document_starts(text: &str) -> Vec<(usize, usize)> {
     let mut starts = Vec::new();
     let mut leading_content = false;
     let mut offset = 0usize;
@@ -342,16 +340,16 @@ fn document_starts(text: &str) -> Vec<usize> {
         };
         if bare.starts_with("---") {
             if starts.is_empty() && leading_content {
-                starts.push(0);
+                starts.push((0, 0));
             }
-            starts.push(offset);
+            starts.push((offset, n));
         } else if starts.is_empty() {
             leading_content |= is_content(bare);
         }
         offset += line.len() + 1;
     }
     if starts.is_empty() && leading_content {
-        starts.push(0);
+        starts.push((0, 0));
     }
     starts
 }
@@ -379,6 +377,20 @@ fn position(span: &Span) -> Position {
 ///
 /// Either could make one text two different objects, so such a text is refused.
 fn check_text(text: &str) -> Result<(), YamlError> {
+    match check_problems(text).into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Every document [`check_text`] refuses, with its first problem.
+fn check_problems(text: &str) -> Vec<YamlError> {
+    let mut problems: Vec<YamlError> = Vec::new();
+    let mut refuse = |e: YamlError| {
+        if problems.last().is_none_or(|p| p.document != e.document) {
+            problems.push(e);
+        }
+    };
     let mut separators = 0usize;
     let mut leading_content = false;
     for (n, line) in text.split('\n').enumerate() {
@@ -392,21 +404,20 @@ fn check_text(text: &str) -> Result<(), YamlError> {
             separators += 1;
             let document = separators + usize::from(leading_content);
             let after = rest.trim();
-            let refuse = |message: String| YamlError {
+            let at = |message: String| YamlError {
                 document,
                 line: Some(line_no),
                 column: Some(4),
                 message,
             };
             if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
-                return Err(refuse(format!(
+                refuse(at(format!(
                     "`{}`: kubectl splits documents at this line, YAML readers do not; start the \
                      line with something else, or write `---` alone",
                     line.trim_end()
                 )));
-            }
-            if !after.is_empty() && !after.starts_with('#') {
-                return Err(refuse(format!(
+            } else if !after.is_empty() && !after.starts_with('#') {
+                refuse(at(format!(
                     "`---` followed by `{after}`: kubectl refuses a document separator with \
                      anything but a comment after it; put `{after}` on the next line"
                 )));
@@ -416,7 +427,7 @@ fn check_text(text: &str) -> Result<(), YamlError> {
         }
         for (column, c) in line.chars().enumerate() {
             if matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}') {
-                return Err(YamlError {
+                refuse(YamlError {
                     document: (separators + usize::from(leading_content)).max(1),
                     line: Some(line_no),
                     column: Some(column + 1),
@@ -430,7 +441,7 @@ fn check_text(text: &str) -> Result<(), YamlError> {
             }
         }
     }
-    Ok(())
+    problems
 }
 
 /// The tags go-yaml knows, written `!!name` or `tag:yaml.org,2002:name`.
@@ -2002,6 +2013,32 @@ mod tests {
             .collect();
         assert_eq!(each, strict);
         assert_eq!(positions(clean).len(), 3);
+        // Many documents, every third refused by the text checks and every third by the
+        // parser: each is numbered, refused or read, and located where it is.
+        let mut long = String::new();
+        for i in 1..=300 {
+            long.push_str(match i % 3 {
+                0 => "--- x\n",
+                1 => "---\nk: [\n",
+                _ => "---\nk: 1\n",
+            });
+        }
+        let separators: Vec<usize> = long
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with("---"))
+            .map(|(n, _)| n + 1)
+            .collect();
+        let read = read_documents(&long);
+        assert_eq!(read.len(), 300);
+        for ((i, d), line) in read.iter().enumerate().zip(separators) {
+            let number = i + 1;
+            assert_eq!(
+                (d.number, d.value.is_ok(), d.positions.start.line),
+                (number, number % 3 == 2, line),
+                "{d:?}"
+            );
+        }
     }
 
     #[test]
