@@ -17,6 +17,7 @@ use security_context_checker::{HostCalls, PolicyHost};
 use security_context_input::locate::SourceMap;
 use security_context_input::manifest::{self, InputError, Wrapping};
 use security_context_input::request::{DEFAULT_NAMESPACE, Requester};
+use security_context_input::yaml;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -524,14 +525,8 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
                 .mutated_object
                 .as_ref()
                 .unwrap_or(&entry.request["object"]);
-            match serde_norway::to_string(object) {
-                Ok(yaml) => manifests.push(yaml),
-                Err(e) => errors.push(format!(
-                    "{} ({}): cannot render as YAML: {e}",
-                    entry.source,
-                    entry.display_name()
-                )),
-            }
+            // The one writer: kubectl reads back exactly the object the module admitted.
+            manifests.push(yaml::to_yaml(object));
         }
         // The findings, located: `explain` is the same evaluation with its untruncated rows.
         let rows = output::explain(&host, &entry.request, &settings).unwrap_or_else(|_| {

@@ -45,6 +45,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::fmt::Write as _;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use serde_json::{Map, Number, Value};
@@ -1411,10 +1412,23 @@ fn go_parse_float_from_dot(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
-/// A JSON value as block-style YAML that this module, kubectl and Helm read back as the same
-/// value: a string is written plain only when YAML 1.1 reads it back as that string (not
-/// `yes`, `on`, `1_000`, `0777`, `~`, `<<` …), else double-quoted with JSON's escapes, which
-/// are YAML's too. No document marker: the caller separates documents.
+/// A JSON value as block-style YAML that this module, kubectl and Helm (YAML 1.1, go-yaml),
+/// YAML 1.2 readers and serde_norway all read back as the same value. This is the checker's one
+/// YAML writer: `check --mutate`, `post-render` and the report's suggested exceptions use it.
+///
+/// - A string is written plain only when no YAML 1.1 or 1.2 reader can take it for anything
+///   else: it starts with a letter or `/`, holds only letters, digits and `/ _ . - @ + = :`,
+///   does not end with `:`, and is none of the words YAML 1.1 reads as a boolean or null (`y`,
+///   `n`, `yes`, `no`, `on`, `off`, `true`, `false`, `null`, in any case). So `<<` (a merge key
+///   to kubectl), `yes` and `on` (booleans), `1_000`, `0777`, `1:20` (numbers), `~`, `#`,
+///   `: `, `---`, leading or trailing spaces and every other string are double-quoted.
+/// - In double quotes, `"` and `\` are escaped, and so is every character a reader could take
+///   for a line break or drop: C0 and C1 controls (NEL, U+0085, among them), DEL, LINE and
+///   PARAGRAPH SEPARATOR, the byte-order mark, U+FFFE, U+FFFF and the bidirectional controls.
+/// - A key longer than [`MAX_IMPLICIT_KEY`] bytes as written is an explicit key (`? "…"`):
+///   YAML readers (libyaml, go-yaml) refuse longer implicit keys.
+///
+/// No document marker: the caller separates documents with `---`.
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
     match value {
@@ -1428,39 +1442,128 @@ pub fn to_yaml(value: &Value) -> String {
     out
 }
 
+/// The longest implicit (`key: value`) key YAML readers accept, in bytes; YAML 1.2 and libyaml
+/// allow 1024 characters, including the `:`.
+pub const MAX_IMPLICIT_KEY: usize = 1000;
+
 /// A scalar or an empty collection on one line.
 fn inline(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
+        Value::Number(n) => yaml_number(n),
         Value::String(s) => yaml_string(s),
         Value::Array(_) => "[]".to_owned(),
         Value::Object(_) => "{}".to_owned(),
     }
 }
 
-fn yaml_string(s: &str) -> String {
-    let plain = s.bytes().enumerate().all(|(i, b)| {
-        b.is_ascii_alphanumeric()
-            || matches!(b, b'/' | b'_' | b'.')
-            || (i > 0 && matches!(b, b'-' | b'@' | b'+' | b'='))
-            || (i > 0 && i + 1 < s.len() && b == b':')
-    });
-    if plain && !s.is_empty() && resolve_plain(s) == Resolved::Str {
-        s.to_owned()
-    } else {
-        // JSON's string escapes are a subset of YAML's double-quoted ones.
-        Value::String(s.to_owned()).to_string()
+/// A number as every YAML reader takes it for one: an integer as JSON writes it; a float with
+/// a dot and a signed exponent (`1.0e-7`, `3.5e+300`), which YAML 1.1 requires (`1e-7` is a
+/// string to a strict YAML 1.1 reader).
+fn yaml_number(n: &Number) -> String {
+    let s = n.to_string();
+    if !n.is_f64() {
+        return s;
     }
+    match s.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => {
+            let dot = if mantissa.contains('.') { "" } else { ".0" };
+            let sign = if exponent.starts_with(['-', '+']) {
+                ""
+            } else {
+                "+"
+            };
+            format!("{mantissa}{dot}e{sign}{exponent}")
+        }
+        None => s,
+    }
+}
+
+/// Whether `s`, written plain, reads back as this very string in YAML 1.1 and 1.2.
+fn plain_safe(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let starts = bytes
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'/');
+    let word = ["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
+        .iter()
+        .any(|w| s.eq_ignore_ascii_case(w));
+    starts
+        && !word
+        && !s.ends_with(':')
+        && bytes.iter().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'/' | b'_' | b'.' | b'-' | b'@' | b'+' | b'=' | b':')
+        })
+        && resolve_plain(s) == Resolved::Str
+}
+
+/// Whether a character is written escaped inside double quotes: one that a YAML 1.1 reader
+/// takes for a line break (NEL, U+2028, U+2029), that YAML does not allow raw (controls, DEL,
+/// U+FFFE, U+FFFF), that a reader may drop (the byte-order mark), or that reorders the text
+/// shown around it (bidirectional controls).
+pub fn escaped_in_yaml(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{feff}'
+                | '\u{fffe}'
+                | '\u{ffff}'
+                | '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// A string as YAML: plain when [`plain_safe`], else double-quoted with every character a
+/// reader could read otherwise escaped (the escapes are common to YAML 1.1 and 1.2).
+fn yaml_string(s: &str) -> String {
+    if plain_safe(s) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if escaped_in_yaml(c) => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `key:` as a mapping key, explicit (`? key` then `:`) when too long to be implicit.
+fn push_key(key: &str, pad: &str, out: &mut String) {
+    let written = yaml_string(key);
+    out.push_str(pad);
+    if written.len() > MAX_IMPLICIT_KEY {
+        out.push_str("? ");
+        out.push_str(&written);
+        out.push('\n');
+        out.push_str(pad);
+    } else {
+        out.push_str(&written);
+    }
+    out.push(':');
 }
 
 fn emit_map(map: &Map<String, Value>, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     for (key, value) in map {
-        out.push_str(&pad);
-        out.push_str(&yaml_string(key));
-        out.push(':');
+        push_key(key, &pad, out);
         match value {
             Value::Object(inner) if !inner.is_empty() => {
                 out.push('\n');
@@ -2070,6 +2173,72 @@ mod tests {
         assert!(text.contains("  - name: app\n"), "{text}");
         for scalar in [json!("yes"), json!(12), json!(null), json!([])] {
             assert_eq!(parse_stream(&to_yaml(&scalar)).unwrap()[0].value, scalar);
+        }
+    }
+
+    /// Named cases of the writer: what each string must be written as, and that it reads back.
+    #[test]
+    fn strings_a_yaml_reader_could_take_otherwise_are_quoted() {
+        let long_key = "k".repeat(MAX_IMPLICIT_KEY + 1);
+        let cases: &[(&str, &str, &str)] = &[
+            ("merge key", "<<", "\"<<\""),
+            ("YAML 1.1 boolean", "yes", "\"yes\""),
+            ("YAML 1.1 boolean, one letter", "y", "\"y\""),
+            ("YAML 1.1 boolean, any case", "oFF", "\"oFF\""),
+            ("null", "~", "\"~\""),
+            ("octal", "0777", "\"0777\""),
+            ("underscores in a number", "1_000", "\"1_000\""),
+            ("sexagesimal", "1:20", "\"1:20\""),
+            ("YAML 1.1 value key", "=", "\"=\""),
+            ("float", ".inf", "\".inf\""),
+            ("timestamp", "2001-12-14", "\"2001-12-14\""),
+            ("comment", "a #b", "\"a #b\""),
+            ("mapping", "a: b", "\"a: b\""),
+            ("trailing colon", "a:", "\"a:\""),
+            ("document marker", "---", "\"---\""),
+            ("leading space", " a", "\" a\""),
+            ("trailing space", "a ", "\"a \""),
+            ("NEL", "a\u{85}b", "\"a\\u0085b\""),
+            ("line separator", "a\u{2028}b", "\"a\\u2028b\""),
+            ("paragraph separator", "\u{2029}", "\"\\u2029\""),
+            ("escape sequence", "\u{1b}[31m", "\"\\u001B[31m\""),
+            ("DEL", "\u{7f}", "\"\\u007F\""),
+            ("byte-order mark", "\u{feff}x", "\"\\uFEFFx\""),
+            ("bidirectional override", "a\u{202e}b", "\"a\\u202Eb\""),
+            ("line break and quote", "a\n\"b\\", "\"a\\n\\\"b\\\\\""),
+            ("printable unicode stays raw", "équipe", "\"équipe\""),
+            (
+                "image",
+                "registry.k8s.io/pause:3.9",
+                "registry.k8s.io/pause:3.9",
+            ),
+            ("path", "/tmp", "/tmp"),
+            (
+                "key with a domain",
+                "app.kubernetes.io/name",
+                "app.kubernetes.io/name",
+            ),
+            ("word", "yesterday", "yesterday"),
+        ];
+        for (name, s, written) in cases {
+            assert_eq!(yaml_string(s), *written, "{name}");
+            for value in [json!({ *s: 1 }), json!({"k": [s]}), json!([{ *s: s }])] {
+                let text = to_yaml(&value);
+                let read = parse_stream(&text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+                assert_eq!(read[0].value, value, "{name}:\n{text}");
+            }
+        }
+        let value = json!({"a": {long_key.as_str(): [1]}, "b": [{long_key.as_str(): {"c": 1}}]});
+        let text = to_yaml(&value);
+        assert!(text.contains("? \"kkk") || text.contains("? kkk"), "{text}");
+        assert_eq!(parse_stream(&text).unwrap()[0].value, value, "{text}");
+        // Floats read as floats by YAML 1.1 readers too: a dot and a signed exponent.
+        for (f, written) in [(1e-7, "1.0e-7"), (3.5e300, "3.5e+300"), (0.5, "0.5")] {
+            assert_eq!(to_yaml(&json!(f)), format!("{written}\n"));
+            assert_eq!(
+                parse_stream(&to_yaml(&json!(f))).unwrap()[0].value,
+                json!(f)
+            );
         }
     }
 

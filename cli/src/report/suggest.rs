@@ -816,7 +816,8 @@ pub fn suggest(
             }
         };
         changes.dedup();
-        let yaml = serde_norway::to_string(&json!([exception])).unwrap_or_default();
+        // The checker's one YAML writer: `on`, `yes`, `n` or `y` read back as the strings.
+        let yaml = security_context_input::yaml::to_yaml(&json!([exception]));
         suggestions.push(Suggestion {
             action,
             name,
