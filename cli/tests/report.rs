@@ -659,3 +659,68 @@ fn a_new_exception_goes_before_an_unscoped_one_that_would_match_first() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The suggestions are valid settings as shown: each one's YAML, pasted under `exceptions:`,
+/// reads back through the checker's own settings reader as the exception the report shows,
+/// is accepted by the module, and admits the workloads the report says it is for. The names
+/// are ones YAML 1.1 reads as booleans when written plain: namespaces `on`, `yes` and `n`,
+/// image `y`.
+#[test]
+fn the_suggested_yaml_pastes_into_settings_as_the_exception_shown() {
+    let dir = temp_dir("paste");
+    let manifest = dir.join("workloads.yaml");
+    let deployment = |ns: &str| {
+        format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: \"{ns}\"}}\nspec:\n  template:\n    spec:\n      securityContext: {{runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: {{type: RuntimeDefault}}}}\n      containers:\n        - name: web\n          image: \"y\"\n          securityContext: {{allowPrivilegeEscalation: false, readOnlyRootFilesystem: false, capabilities: {{drop: [ALL]}}}}\n"
+        )
+    };
+    let text: String = ["on", "yes", "n"].into_iter().map(deployment).collect();
+    std::fs::write(&manifest, text).unwrap();
+    let m = manifest.to_str().unwrap();
+    let empty = dir.join("empty.yml");
+    std::fs::write(&empty, "{}\n").unwrap();
+    let v = report_json(empty.to_str().unwrap(), &[m]);
+    let suggestions = v["fixes"]["suggestions"].as_array().unwrap();
+    assert_eq!(suggestions.len(), 3, "{v:#}");
+    for s in suggestions {
+        let ns = s["namespace"].as_str().unwrap();
+        let yaml = s["yaml"].as_str().unwrap();
+        let indented: String = yaml.lines().map(|l| format!("  {l}\n")).collect();
+        let pasted = format!("exceptions:\n{indented}");
+        let read = security_context_input::manifest::parse_settings(&pasted, "pasted.yml")
+            .unwrap_or_else(|e| panic!("{ns}: {e}\n{pasted}"));
+        assert_eq!(
+            read["exceptions"],
+            json!([s["exception"]]),
+            "{ns}: the pasted YAML reads as another exception\n{pasted}"
+        );
+        assert_eq!(
+            s["exception"]["match"],
+            json!({"namespaces": [ns], "images": ["y"]}),
+            "{ns}"
+        );
+        let settings = dir.join(format!("settings-{ns}.yml"));
+        std::fs::write(&settings, &pasted).unwrap();
+        let check = run(
+            &[
+                "check",
+                "--output",
+                "json",
+                "--settings",
+                settings.to_str().unwrap(),
+                m,
+            ],
+            None,
+        );
+        assert!(check.code <= 1, "{ns}: settings refused: {check:?}");
+        let out: Vec<Value> = serde_json::from_str(&check.stdout).unwrap();
+        for o in &out {
+            assert_eq!(
+                o["response"]["accepted"],
+                o["namespace"] == ns,
+                "{ns}: only the workload it is for passes: {o:#}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
