@@ -4,7 +4,7 @@
 use super::names::{is_dns_label, validate_label};
 use super::rules::{
     MAX_EXCEPTION_NAME, audit_keys, check_accountability, check_mount_path, check_profile,
-    check_subject, is_quantity, root_grants,
+    check_subject, check_text, is_quantity, privilege_grants,
 };
 use super::schema::{RawPodSecurityContext, RawSecurityContext, RawSettings};
 use super::{Action, Errors, Exception, ImageUser, Mutation, Settings, WritableDirectory};
@@ -145,6 +145,18 @@ pub(super) fn compile(raw: RawSettings, checks: &[&'static str]) -> Result<Setti
         if reason.is_none() {
             errors.push(format!("{label}: `reason` is required: it is shown in warnings and audit annotations (e.g. \"postgres user, needs write access\")"));
         }
+        for (field, value) in [
+            ("name", &raw_exc.name),
+            ("reason", &raw_exc.reason),
+            ("owner", &raw_exc.owner),
+            ("ticket", &raw_exc.ticket),
+        ] {
+            if let Some(v) = value
+                && let Err(e) = check_text(v)
+            {
+                errors.push(format!("{label}: {field}: {e}"));
+            }
+        }
 
         let m = raw_exc.match_.unwrap_or_default();
         let namespaces = m.namespaces.unwrap_or_default();
@@ -225,8 +237,9 @@ pub(super) fn compile(raw: RawSettings, checks: &[&'static str]) -> Result<Setti
         // Labels and image names are chosen by whoever writes the pod: an exception that
         // relaxes anything must also be bound to namespaces, which only the cluster's admins
         // hand out, or to the users or groups who send the request (authenticated by the API
-        // server). One that grants root needs namespaces in any case.
-        let grants = root_grants(
+        // server). One that lets a process gain privileges needs namespaces in any case: bound
+        // only to people, it follows them into every namespace, kube-system included.
+        let grants = privilege_grants(
             &raw_exc.pod_security_context,
             &raw_exc.security_context,
             exc_level,
@@ -242,10 +255,13 @@ pub(super) fn compile(raw: RawSettings, checks: &[&'static str]) -> Result<Setti
             let root = if grants.is_empty() {
                 String::new()
             } else {
-                format!(" and grants root ({})", grants.join(", "))
+                format!(
+                    " and lets a process gain root's privileges ({})",
+                    grants.join("; ")
+                )
             };
             let rule = if by_requester {
-                "an exception that grants root must list the namespaces it applies to, even when it matches users or groups"
+                "an exception that lets a process gain privileges must list the namespaces it applies to, even when it matches users or groups: bound only to them, it follows them into every namespace, kube-system included"
             } else {
                 "labels and image names are chosen by whoever writes the pod, so they alone cannot be a security boundary: every exception that relaxes anything must also list the namespaces it applies to (or the users or groups who may use it)"
             };

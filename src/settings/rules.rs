@@ -142,8 +142,11 @@ fn validate_capability(cap: &str, allow_all: bool) -> Result<(), String> {
     }
 }
 
-/// What an exception grants that amounts to root, in its own words.
-pub(super) fn root_grants(
+/// What an exception grants that lets a process gain root's privileges, each in its own words
+/// with why: what an exception bound only to users or groups may not grant (it would follow
+/// them into every namespace, `kube-system` included), and what an exception bound only to
+/// images or labels may not grant either.
+pub(super) fn privilege_grants(
     pod: &Option<RawPodSecurityContext>,
     c: &Option<RawSecurityContext>,
     level: Level,
@@ -151,26 +154,58 @@ pub(super) fn root_grants(
     let mut out = Vec::new();
     if let Some(pod) = pod {
         if pod.run_as_non_root == Some(false) {
-            out.push("podSecurityContext.runAsNonRoot: false".to_owned());
+            out.push(
+                "podSecurityContext.runAsNonRoot: false (the containers may run as root)"
+                    .to_owned(),
+            );
         }
-        for (field, rule) in [
-            ("runAsUser", &pod.run_as_user),
-            ("runAsGroup", &pod.run_as_group),
-            ("fsGroup", &pod.fs_group),
-            ("supplementalGroups", &pod.supplemental_groups),
+        for (field, rule, why) in [
+            ("runAsUser", &pod.run_as_user, "UID 0 is root"),
+            (
+                "runAsGroup",
+                &pod.run_as_group,
+                "GID 0 is group root, which owns the system's files",
+            ),
+            (
+                "fsGroup",
+                &pod.fs_group,
+                "the pod's volumes and processes join group root",
+            ),
+            (
+                "supplementalGroups",
+                &pod.supplemental_groups,
+                "the processes join group root",
+            ),
         ] {
             if rule.as_ref().is_some_and(|r| r.allows(0)) {
-                out.push(format!("podSecurityContext.{field} allows 0"));
+                out.push(format!("podSecurityContext.{field} allows 0 ({why})"));
             }
+        }
+        let seccomp = pod.seccomp_profile.as_ref().and_then(|s| s.type_.as_ref());
+        if seccomp.is_some_and(|t| t.0.iter().any(|t| t == "Unconfined")) {
+            out.push(
+                "podSecurityContext.seccompProfile.type allows Unconfined (no system call is \
+                 filtered: the whole kernel is open to exploits)"
+                    .to_owned(),
+            );
         }
     }
     if let Some(c) = c {
-        if c.privileged == Some(true) {
-            out.push("securityContext.privileged: true".to_owned());
+        if c.allow_privilege_escalation == Some(true) {
+            out.push(
+                "securityContext.allowPrivilegeEscalation: true (a setuid-root binary in any \
+                 image becomes UID 0)"
+                    .to_owned(),
+            );
         }
-        let extra: Vec<&str> = c
-            .capabilities
-            .as_ref()
+        if c.privileged == Some(true) {
+            out.push(
+                "securityContext.privileged: true (a privileged container is root on the node)"
+                    .to_owned(),
+            );
+        }
+        let caps = c.capabilities.as_ref();
+        let extra: Vec<&str> = caps
             .and_then(|c| c.add.as_ref())
             .into_iter()
             .flatten()
@@ -179,13 +214,34 @@ pub(super) fn root_grants(
             .collect();
         if !extra.is_empty() {
             out.push(format!(
-                "securityContext.capabilities.add: {}",
+                "securityContext.capabilities.add: {} (capabilities beyond NET_BIND_SERVICE are \
+                 root's powers)",
                 extra.join(", ")
             ));
         }
+        if let Some(drop) = caps.and_then(|c| c.drop.as_ref())
+            && !drop.iter().any(|d| d == "ALL")
+        {
+            out.push(
+                "securityContext.capabilities.drop without ALL (the runtime's default \
+                 capabilities, SETUID, SETGID, CHOWN and DAC_OVERRIDE among them, stay)"
+                    .to_owned(),
+            );
+        }
     }
-    if level < Level::Restricted {
-        out.push(format!("podSecurityStandard: {}", level.as_str()));
+    match level {
+        Level::Restricted => {}
+        Level::Baseline => out.push(
+            "podSecurityStandard: baseline (the floor no longer refuses root, privilege \
+             escalation, added capabilities or an unconfined seccomp profile)"
+                .to_owned(),
+        ),
+        Level::Privileged => out.push(
+            "podSecurityStandard: privileged (the floor no longer refuses host namespaces, \
+             ports and paths, privileged containers, unconfined seccomp or AppArmor, SELinux \
+             options, procMount or sysctls)"
+                .to_owned(),
+        ),
     }
     out
 }
@@ -198,9 +254,37 @@ pub const EVERYBODY: &[&str] = &[
     "system:anonymous",
 ];
 
+/// Groups and users that stand for nearly everybody, or for the cluster's own machinery: the
+/// pods of every Deployment, ReplicaSet, Job, CronJob, DaemonSet and StatefulSet are created by
+/// a controller's service account in `kube-system` (or by `system:kube-controller-manager`), so
+/// an exception granted to one of them reaches every workload of the cluster. Names ending in
+/// `:` are prefixes.
+pub const CLUSTER_WIDE: &[(&str, &str)] = &[
+    (
+        "system:serviceaccounts",
+        "every service account of the cluster",
+    ),
+    (
+        "system:serviceaccounts:",
+        "every service account of a namespace, the controllers' among them in kube-system",
+    ),
+    ("system:nodes", "every node's kubelet"),
+    ("system:node:", "a node's kubelet"),
+    (
+        "system:kube-controller-manager",
+        "the controller manager, which creates the pods of every workload",
+    ),
+    ("system:kube-scheduler", "the scheduler"),
+    (
+        "system:serviceaccount:kube-system:",
+        "a service account of kube-system, where the controllers that create every \
+         workload's pods run",
+    ),
+];
+
 /// A `match.users` or `match.groups` entry: an exact name, compared as the API server
 /// authenticated it. No patterns: a `*` would be read literally and never match, or be
-/// mistaken for "anyone" by the reader.
+/// mistaken for "anyone" by the reader. Names that stand for (nearly) everybody are refused.
 pub(super) fn check_subject(name: &str) -> Result<(), String> {
     if name.trim().is_empty() {
         return Err("is empty; name a user or group exactly".to_owned());
@@ -214,15 +298,26 @@ pub(super) fn check_subject(name: &str) -> Result<(), String> {
     if EVERYBODY.contains(&name) {
         return Err("stands for everybody who can reach the API server; an exception cannot be granted to it".to_owned());
     }
+    let wide = CLUSTER_WIDE.iter().find(|(n, _)| {
+        if n.ends_with(':') {
+            name.starts_with(n)
+        } else {
+            name == *n
+        }
+    });
+    if let Some((_, who)) = wide {
+        return Err(format!(
+            "stands for {who}: the requester of every Deployment's, Job's and DaemonSet's \
+             pods is a controller, so an exception granted to it reaches every workload of the \
+             cluster; name the people or the service account that need it"
+        ));
+    }
     Ok(())
 }
 
-/// An exception's `owner` or `ticket`: one line, short enough to travel in warnings and audit
-/// annotations.
+/// An exception's `owner` or `ticket`: short enough to travel in warnings and audit
+/// annotations (its characters are [`check_text`]'s).
 pub(super) fn check_accountability(value: &str) -> Result<(), String> {
-    if value.contains(['\n', '\r']) {
-        return Err("spans several lines; write it on one line".to_owned());
-    }
     if value.chars().count() > 200 {
         return Err(
             "is longer than 200 characters; it is shown in every warning the exception produces"
@@ -230,6 +325,65 @@ pub(super) fn check_accountability(value: &str) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The name of a character settings text may not hold, or `None` for one it may: controls
+/// (line breaks, escape sequences, NEL among them), the Unicode line and paragraph separators,
+/// the bidirectional controls that reorder what a terminal or a page shows around them, the
+/// byte-order mark and the non-characters U+FFFE and U+FFFF.
+pub(super) fn unprintable(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\t' => "TAB",
+        '\n' => "LINE FEED",
+        '\r' => "CARRIAGE RETURN",
+        '\u{1b}' => "ESCAPE",
+        '\u{7f}' => "DELETE",
+        '\u{85}' => "NEXT LINE",
+        '\u{9b}' => "CONTROL SEQUENCE INTRODUCER",
+        '\u{0}'..='\u{1f}' => "a control character",
+        '\u{80}'..='\u{9f}' => "a C1 control character",
+        '\u{2028}' => "LINE SEPARATOR",
+        '\u{2029}' => "PARAGRAPH SEPARATOR",
+        '\u{061c}' => "ARABIC LETTER MARK, a bidirectional control",
+        '\u{200e}' => "LEFT-TO-RIGHT MARK, a bidirectional control",
+        '\u{200f}' => "RIGHT-TO-LEFT MARK, a bidirectional control",
+        '\u{202a}' => "LEFT-TO-RIGHT EMBEDDING, a bidirectional control",
+        '\u{202b}' => "RIGHT-TO-LEFT EMBEDDING, a bidirectional control",
+        '\u{202c}' => "POP DIRECTIONAL FORMATTING, a bidirectional control",
+        '\u{202d}' => "LEFT-TO-RIGHT OVERRIDE, a bidirectional control",
+        '\u{202e}' => "RIGHT-TO-LEFT OVERRIDE, a bidirectional control",
+        '\u{2066}' => "LEFT-TO-RIGHT ISOLATE, a bidirectional control",
+        '\u{2067}' => "RIGHT-TO-LEFT ISOLATE, a bidirectional control",
+        '\u{2068}' => "FIRST STRONG ISOLATE, a bidirectional control",
+        '\u{2069}' => "POP DIRECTIONAL ISOLATE, a bidirectional control",
+        '\u{feff}' => "ZERO WIDTH NO-BREAK SPACE (a byte-order mark)",
+        '\u{fffe}' | '\u{ffff}' => "a non-character",
+        _ => return None,
+    })
+}
+
+/// An exception's `name`, `reason`, `owner` or `ticket`: one line of printable text. They
+/// reach warnings, audit annotations, the checker's terminal output and reports, where a line
+/// break, an escape sequence or a bidirectional override would forge or hide what is shown.
+pub(super) fn check_text(value: &str) -> Result<(), String> {
+    let Some((at, c, what)) = value
+        .chars()
+        .enumerate()
+        .find_map(|(i, c)| unprintable(c).map(|what| (i + 1, c, what)))
+    else {
+        return Ok(());
+    };
+    let lines = if matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}') {
+        "it spans several lines; "
+    } else {
+        ""
+    };
+    Err(format!(
+        "contains U+{:04X} ({what}) at character {at}: {lines}settings text is one line of \
+         printable text, since it is shown in warnings, audit annotations, terminals and \
+         reports; remove the character",
+        u32::from(c)
+    ))
 }
 
 /// The longest exception name: audit annotations carry it whole.

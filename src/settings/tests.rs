@@ -90,6 +90,22 @@ fn valid_settings() {
                 "securityContext": {"readOnlyRootFilesystem": false}}]}),
         ),
         (
+            "people-bound exception that lets no process gain privileges",
+            json!({"exceptions": [{"name": "sre-debug", "reason": "SRE on-call debugging, équipe 🛠",
+                "match": {"users": ["alice"], "groups": ["platform-sre"]},
+                "podSecurityContext": {"runAsUser": {"min": 1000}, "seccompProfile": {"type": ["RuntimeDefault", "Localhost"]}},
+                "securityContext": {"readOnlyRootFilesystem": false, "allowPrivilegeEscalation": false,
+                    "capabilities": {"drop": ["ALL", "NET_RAW"], "add": ["NET_BIND_SERVICE"]}},
+                "podSecurityStandard": "restricted"}]}),
+        ),
+        (
+            "names near the refused ones",
+            json!({"exceptions": [{"name": "ci", "reason": "CI debug", "match": {
+                "users": ["system:serviceaccount:kube-systemx:runner", "system:nodes-admin", "system:kube-scheduler-ops"],
+                "groups": ["system:serviceaccountsx", "system:node-admins"]},
+                "securityContext": {"readOnlyRootFilesystem": false}}]}),
+        ),
+        (
             "root group allowed in a namespace",
             json!({"exceptions": [{"name": "legacy", "reason": "shares files with group root", "match": {"namespaces": ["legacy"]}, "podSecurityContext": {"supplementalGroups": {"min": 0}}}]}),
         ),
