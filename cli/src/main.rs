@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use security_context_checker::args::Args;
 use security_context_checker::files::manifest_files;
-use security_context_checker::output;
+use security_context_checker::output::{self, escape};
 use security_context_checker::policy::PolicySource;
 use security_context_checker::{HostCalls, PolicyHost};
 use security_context_input::locate::SourceMap;
@@ -48,6 +48,8 @@ Options:
   --mutate              print the manifests as the policy would admit them (mutated where
                         the settings enable mutation), ready to apply, on standard output;
                         verdicts go to standard error. Rejected objects are left out.
+  --show-message        text output: print the policy's message (what kubectl apply
+                        shows) under every verdict, not only where no finding is listed
   --image-users FILE    answer the OCI lookups of imageUser.verify from FILE, a YAML or
                         JSON map image: user (the image config's USER, empty for none), with
                         no network. An image missing from FILE is a failed lookup.
@@ -66,10 +68,11 @@ Options:
                         `make install-checker` does)
   -h, --help            this help
 
-Text output: `ACCEPTED|REJECTED Kind namespace/name`, then the policy's message indented,
-one line per finding with the place to edit (`FILE:LINE:COLUMN (helm template): deny
-check-id: container: field: found …; required …; fix: …`), `warning:` and `audit:` lines;
-with several inputs, `==> FILE <==` before each.
+Text output: `ACCEPTED|REJECTED Kind namespace/name`, then one line per finding with the
+place to edit (`FILE:LINE:COLUMN (helm template): deny check-id: container: field: found
+…; required …`), each check's fix once (`fix: …`, under its first finding), `warning:`
+and `audit:` lines; with several inputs, `==> FILE <==` before each. Names and values
+from the input are printed on one line, control characters escaped (`\\n`, `\\u{1b}`).
 JSON output: an array of {source, index (document number, from 1), item (position in a
 List, or null), kind, namespace, name, at (where the object starts), response (the
 policy's answer), findings (every finding, with `at`: source, line, column, template)}.
@@ -99,6 +102,8 @@ struct Options {
     namespace: String,
     output: Output,
     mutate: bool,
+    /// `--show-message`: the module's message under every verdict in text output.
+    show_message: bool,
     policy: Option<PathBuf>,
     user: String,
     groups: Vec<String>,
@@ -135,6 +140,7 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
         namespace: DEFAULT_NAMESPACE.to_owned(),
         output: Output::Text,
         mutate: false,
+        show_message: false,
         policy: None,
         user: String::new(),
         groups: Vec::new(),
@@ -181,6 +187,7 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
                 }
             }
             "--mutate" if !flag.has_inline_value() => opts.mutate = true,
+            "--show-message" if !flag.has_inline_value() => opts.show_message = true,
             _ => return Err(format!("unknown option {:?}", flag.word)),
         }
     }
@@ -347,6 +354,7 @@ fn run_post_render(opts: &Options) -> Result<u8, Fatal> {
             std::io::stderr().is_terminal(),
             std::env::var_os("NO_COLOR").as_deref(),
         ),
+        message: opts.show_message,
     };
     let mut err: Vec<u8> = Vec::new();
     let mut unexplained = false;
@@ -379,10 +387,11 @@ fn run_post_render(opts: &Options) -> Result<u8, Fatal> {
         );
     }
     for e in &outcome.input_errors {
-        let _ = writeln!(err, "checker: {}", output::describe_error(Some(&map), e));
+        let e = output::describe_error(Some(&map), e);
+        let _ = writeln!(err, "checker: {}", escape::text(&e));
     }
     for e in &outcome.errors {
-        let _ = writeln!(err, "checker: {e}");
+        let _ = writeln!(err, "checker: {}", escape::text(e));
     }
     let code = if !outcome.errors.is_empty() || !outcome.input_errors.is_empty() {
         let _ = writeln!(
@@ -485,6 +494,7 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
             },
             std::env::var_os("NO_COLOR").as_deref(),
         ),
+        message: opts.show_message,
     };
     let mut verdicts = Vec::new();
     let mut unexplained = false;
@@ -502,7 +512,7 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
     for entry in &entries {
         if headers && current_source != Some(entry.source.as_str()) {
             let blank = if current_source.is_some() { "\n" } else { "" };
-            writeln!(out, "{blank}==> {} <==", entry.source)
+            writeln!(out, "{blank}==> {} <==", escape::text(&entry.source))
                 .map_err(|e| Fatal(format!("stdout: {e}")))?;
             current_source = Some(entry.source.as_str());
         }
@@ -576,7 +586,7 @@ fn check(opts: &Options) -> Result<u8, Fatal> {
 
     if !errors.is_empty() {
         for e in &errors {
-            eprintln!("checker: {e}");
+            eprintln!("checker: {}", escape::text(e));
         }
         return Ok(2);
     }
@@ -599,19 +609,19 @@ fn main() -> ExitCode {
         Ok(Command::PostRender(opts)) => match run_post_render(&opts) {
             Ok(code) => ExitCode::from(code),
             Err(Fatal(message)) => {
-                eprintln!("checker: {message}");
+                eprintln!("checker: {}", escape::lines(&message));
                 ExitCode::from(2)
             }
         },
         Ok(Command::Check(opts)) => match check(&opts) {
             Ok(code) => ExitCode::from(code),
             Err(Fatal(message)) => {
-                eprintln!("checker: {message}");
+                eprintln!("checker: {}", escape::lines(&message));
                 ExitCode::from(2)
             }
         },
         Err(message) => {
-            eprintln!("checker: {message}\n\n{USAGE}");
+            eprintln!("checker: {}\n\n{USAGE}", escape::lines(&message));
             ExitCode::from(2)
         }
     }

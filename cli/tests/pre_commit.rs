@@ -184,6 +184,6 @@ fn pre_commit_try_repo_fails_a_violating_manifest_and_passes_a_compliant_one() {
         text(&bad)
     );
     assert!(out.contains("REJECTED Pod default/bad"), "{}", text(&bad));
-    assert!(out.contains("[privileged]"), "{}", text(&bad));
+    assert!(out.contains(": deny privileged: "), "{}", text(&bad));
     assert!(out.contains("ACCEPTED Pod default/good"), "{}", text(&bad));
 }

@@ -6,11 +6,13 @@
 //! column of the field, or of its nearest present parent when the field is absent, and the
 //! Helm template (`# Source:`) the document came from.
 //!
-//! - [`text`]: for people, coloured on a terminal only ([`colour_wanted`]);
+//! - [`text`]: for people, coloured on a terminal only ([`colour_wanted`]), every value from
+//!   the input or the module escaped ([`escape`]);
 //! - [`sarif`]: SARIF 2.1.0 for code-scanning services;
 //! - [`junit`]: JUnit XML for CI test reports;
 //! - [`json_result`]: the JSON output's entry for one object.
 
+pub mod escape;
 pub mod junit;
 pub mod sarif;
 pub mod text;
@@ -95,9 +97,16 @@ pub struct Place {
 
 impl fmt::Display for Place {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.source, self.line, self.column)?;
+        // Shown to people: a file or template name cannot break the line (JSON keeps it exact).
+        write!(
+            f,
+            "{}:{}:{}",
+            escape::text(&self.source),
+            self.line,
+            self.column
+        )?;
         if let Some(template) = &self.template {
-            write!(f, " ({template})")?;
+            write!(f, " ({})", escape::text(template))?;
         }
         Ok(())
     }

@@ -23,6 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use security_context_checker::args::Args;
+use security_context_checker::output::escape;
 use security_context_checker::policy::PolicySource;
 use security_context_checker::{HostCalls, PolicyHost};
 use security_context_input::manifest::{self, Entry, Wrapping};
@@ -87,12 +88,12 @@ pub fn main(args: Vec<String>) -> u8 {
         Ok(Some(opts)) => match run(&opts) {
             Ok(code) => code,
             Err(message) => {
-                eprintln!("checker report: {message}");
+                eprintln!("checker report: {}", escape::lines(&message));
                 2
             }
         },
         Err(message) => {
-            eprintln!("checker report: {message}\n\n{USAGE}");
+            eprintln!("checker report: {}\n\n{USAGE}", escape::lines(&message));
             2
         }
     }
@@ -464,7 +465,7 @@ fn run(opts: &Options) -> Result<u8, String> {
         .and_then(|()| out.flush())
         .map_err(|e| format!("standard output: {e}"))?;
     for e in &report.errors {
-        eprintln!("checker report: {e}");
+        eprintln!("checker report: {}", escape::text(e));
     }
     Ok(if !report.errors.is_empty() {
         2
