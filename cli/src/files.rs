@@ -142,7 +142,14 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn symbolic_links_lead_to_each_real_file_once_and_loops_are_refused() {
-        let cases: &[(&str, &[&str], &[(&str, &str)], Result<&[&str], &str>)] = &[
+        /// Name, files, links (name, target), and the files listed or the loop refused.
+        type Case<'a> = (
+            &'a str,
+            &'a [&'a str],
+            &'a [(&'a str, &'a str)],
+            Result<&'a [&'a str], &'a str>,
+        );
+        let cases: &[Case] = &[
             (
                 "one link to the directory itself",
                 &["a.yaml"],

@@ -360,7 +360,7 @@ fn kubectl_reads_what_the_checker_writes_as_the_object_the_module_admitted() {
     let seed = std::env::var("SCP_YAML_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_18u64);
+        .unwrap_or(0x005e_ed18_u64);
     let mut rng = Rng(seed | 1);
     let pods: Vec<Value> = (0..OBJECTS).map(|i| hostile_pod(&mut rng, i)).collect();
     let dir = scratch("yaml-writer");

@@ -369,7 +369,7 @@ pub(super) fn check_text(value: &str) -> Result<(), String> {
     let Some((at, c, what)) = value
         .chars()
         .enumerate()
-        .find_map(|(i, c)| unprintable(c).map(|what| (i + 1, c, what)))
+        .find_map(|(i, c)| unprintable(c).map(|what| (i.saturating_add(1), c, what)))
     else {
         return Ok(());
     };
