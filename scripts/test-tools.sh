@@ -85,4 +85,4 @@ for tool in ("helm", "kubectl"):
 EOF
 fi
 "$dir/bin/helm" version --short
-"$dir/bin/kubectl" version --client | head -n 1
+"$dir/bin/kubectl" version --client
