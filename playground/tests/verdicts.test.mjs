@@ -253,7 +253,13 @@ describe('identical verdicts: playground and Kubewarden module', { timeout: 300_
     const files = [];
     for (const [i, c] of cases.entries()) {
       const file = join(scratch, `invalid-settings-${i}.json`);
-      await writeFile(file, JSON.stringify(c.settings));
+      // Non-ASCII characters escaped: some cases hold NEL or U+2028, which a YAML reader (the
+      // page's) refuses raw, as kubectl would misread them; JSON's escapes read alike in both.
+      const ascii = JSON.stringify(c.settings).replace(
+        /[\u007f-\uffff]/g,
+        (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      );
+      await writeFile(file, ascii);
       files.push(file);
     }
     // The module's answer, as the checker reports it (exit status 2), two at a time.
